@@ -1,0 +1,70 @@
+/**
+ * The public contract of `@org/k8s-auth`. Other packages (runtime, gen) build on exactly these shapes.
+ */
+
+/** Where `loadConnection` looks and what it overrides, as kubectl's flags do. */
+export interface LoadConnectionOptions {
+  /** Path of a kubeconfig file; replaces `KUBECONFIG` (no merging), as `kubectl --kubeconfig`. */
+  kubeconfig?: string;
+  /** Context to use instead of `current-context` (`--context`). */
+  context?: string;
+  /** Cluster entry to use instead of the context's (`--cluster`). */
+  cluster?: string;
+  /** User entry to use instead of the context's (`--user`). */
+  user?: string;
+  /** Namespace override (`--namespace`). */
+  namespace?: string;
+  /** Server URL override (`--server`); clears `tls-server-name`, as client-go does. */
+  server?: string;
+  /**
+   * `"auto"` (default): kubeconfig, falling back to in-cluster exactly where client-go does; `true`: in-cluster only;
+   * `false`: never in-cluster.
+   */
+  inCluster?: "auto" | boolean;
+  /** Environment to read (`KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`, proxies, ...). Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Service-account directory. Default `/var/run/secrets/kubernetes.io/serviceaccount`. */
+  serviceAccountDir?: string;
+}
+
+/** TLS material of a connection, as PEM strings. */
+export interface ConnectionTls {
+  /** PEM CA bundle to verify the server with; system roots when absent. */
+  ca?: string;
+  /** PEM client certificate. */
+  cert?: string;
+  /** PEM client key. */
+  key?: string;
+  /** Name to verify the server certificate against and send as SNI (`tls-server-name`). */
+  serverName?: string;
+  /** True only when the kubeconfig (or an explicit override) says `insecure-skip-tls-verify: true`. */
+  insecureSkipVerify: boolean;
+}
+
+/** A resolved way to talk to one API server as one identity. */
+export interface Connection {
+  /** Server URL as client-go builds it (scheme, host, port, path prefix; no trailing slash). */
+  readonly server: string;
+  /** Default namespace: override, context, in-cluster namespace, else `"default"`. */
+  readonly namespace: string;
+  readonly tls: ConnectionTls;
+  /** Where the configuration came from. */
+  readonly source: "kubeconfig" | "in-cluster";
+  /** The kubeconfig context in use, when from a kubeconfig. */
+  readonly contextName?: string;
+  /**
+   * Headers client-go would add to a request now: `Authorization` (fresh credentials; runs exec plugins or re-reads
+   * token files as needed) and `Impersonate-*`.
+   */
+  headers(): Promise<Headers>;
+  /**
+   * A fetch bound to this connection's TLS, proxy, compression and credentials; keeps one pool of kept-alive
+   * connections; on a 401 it invalidates cached exec/oidc credentials (the 401 is still returned, as client-go).
+   * Relative URLs resolve against {@link Connection.server}.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** A one-line description for logs with every secret redacted. */
+  describe(): string;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+}
