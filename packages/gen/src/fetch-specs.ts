@@ -1,0 +1,128 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { GroupVersionDocument } from "./openapi.js";
+import { parseGroupVersionKey } from "./openapi.js";
+import { type GroupFilter, parseDocument, selectGroupVersion } from "./spec-source.js";
+
+/** What the generator needs of a connection (an `@org/k8s-auth` Connection fits). */
+export interface SpecClient {
+  readonly server: string;
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+  /** A redacted description of the identity, for error messages. */
+  describe(): string;
+}
+
+/** Download progress. */
+export interface FetchProgress {
+  done: number;
+  total: number;
+  downloaded: number;
+  cached: number;
+  bytes: number;
+}
+
+export interface FetchSpecsOptions extends GroupFilter {
+  /** Directory of documents cached by hash; nothing is cached when absent. */
+  cacheDir?: string;
+  /** Parallel downloads. Default 4. */
+  concurrency?: number;
+  onProgress?: (progress: FetchProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** A failure talking to the cluster, with the URL and the identity in its message. */
+export class ClusterRequestError extends Error {
+  override readonly name = "ClusterRequestError";
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+async function get(client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<Response> {
+  const url = `${client.server}${path}`;
+  let res: Response;
+  try {
+    res = await client.fetch(path, { headers: { accept: "application/json" }, signal });
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new ClusterRequestError(`cannot reach the cluster at ${url}: ${cause}`, url);
+  }
+  if (res.ok) return res;
+  const body = (await res.text().catch(() => "")).slice(0, 300);
+  const who = client.describe();
+  if (res.status === 401) {
+    throw new ClusterRequestError(`GET ${url}: 401 Unauthorized: the server rejected the credentials of ${who} (expired token or wrong cluster?)`, url, 401);
+  }
+  if (res.status === 403) {
+    throw new ClusterRequestError(
+      `GET ${url}: 403 Forbidden for ${who}: it needs "get" on the non-resource URLs /openapi/v3 and /openapi/v3/* ` +
+        `(the ClusterRole system:discovery grants them to authenticated users)${body ? `; server said: ${body}` : ""}`,
+      url,
+      403,
+    );
+  }
+  if (res.status === 404 && path === "/openapi/v3") {
+    throw new ClusterRequestError(
+      `the server at ${client.server} does not serve /openapi/v3 (Kubernetes before 1.24, or the endpoint is disabled). ` +
+        "k8s-gen needs OpenAPI v3: Swagger 2.0 (/openapi/v2) cannot drive openapi-typescript 7 and loses int-or-string.",
+      url,
+      404,
+    );
+  }
+  throw new ClusterRequestError(`GET ${url}: HTTP ${res.status}${body ? `: ${body}` : ""}`, url, res.status);
+}
+
+/**
+ * Reads `/openapi/v3` discovery and the selected group-version documents, `concurrency` at a time. Documents are
+ * cached by the hash in their discovery URL, so a re-run against an unchanged cluster downloads nothing.
+ */
+export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions = {}): Promise<GroupVersionDocument[]> {
+  const discoveryRes = await get(client, "/openapi/v3", options.signal);
+  const discovery = (await discoveryRes.json()) as { paths?: Record<string, { serverRelativeURL?: string }> };
+  if (!discovery.paths || typeof discovery.paths !== "object") {
+    throw new ClusterRequestError(`GET ${client.server}/openapi/v3: unexpected document (no "paths" object)`, `${client.server}/openapi/v3`);
+  }
+  const wanted = Object.entries(discovery.paths)
+    .map(([key, entry]) => ({ key, gv: parseGroupVersionKey(key), url: entry.serverRelativeURL }))
+    .filter((e): e is { key: string; gv: { group: string; version: string }; url: string } =>
+      e.gv !== undefined && typeof e.url === "string" && selectGroupVersion(options, e.gv.group, e.gv.version),
+    )
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+
+  const progress: FetchProgress = { done: 0, total: wanted.length, downloaded: 0, cached: 0, bytes: 0 };
+  options.onProgress?.({ ...progress });
+  const results: GroupVersionDocument[] = new Array(wanted.length);
+  if (options.cacheDir) await mkdir(options.cacheDir, { recursive: true });
+
+  let next = 0;
+  const worker = async () => {
+    while (next < wanted.length) {
+      const index = next++;
+      const { key, gv, url } = wanted[index]!;
+      const hash = new URL(url, "http://x").searchParams.get("hash");
+      const cacheFile = options.cacheDir && hash && /^[0-9A-Fa-f]+$/.test(hash) ? join(options.cacheDir, `${hash}.json`) : undefined;
+      let text: string | undefined;
+      if (cacheFile) text = await readFile(cacheFile, "utf8").catch(() => undefined);
+      if (text !== undefined) progress.cached++;
+      else {
+        text = await (await get(client, url, options.signal)).text();
+        progress.downloaded++;
+        progress.bytes += Buffer.byteLength(text);
+        if (cacheFile) {
+          const tmp = `${cacheFile}.${process.pid}.tmp`;
+          await writeFile(tmp, text);
+          await rename(tmp, cacheFile);
+        }
+      }
+      results[index] = { key, ...gv, document: parseDocument(text, `${client.server}${url.split("?")[0]}`) };
+      progress.done++;
+      options.onProgress?.({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, wanted.length)) }, worker));
+  return results;
+}

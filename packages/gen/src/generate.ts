@@ -1,0 +1,94 @@
+import { type GeneratedFiles, generateFiles } from "./emit-modules.js";
+import { ClusterRequestError, type FetchProgress, type SpecClient, fetchSpecs } from "./fetch-specs.js";
+import { EXIT, GenError } from "./errors.js";
+import type { GroupVersionDocument } from "./openapi.js";
+import { type GroupFilter, readSavedSpecs, saveSpecs } from "./spec-source.js";
+import { type OutputDiff, diffOutput, writeOutputAtomically } from "./write-output.js";
+
+/** Options of {@link generate}. */
+export interface GenerateOptions extends GroupFilter {
+  /** Output directory; replaced as a whole. */
+  out: string;
+  /** Where the documents come from: a live cluster, or a directory saved with `saveSpec`. */
+  source: { client: SpecClient } | { fromDir: string };
+  /** Also save the documents here (`--save-spec`). */
+  saveSpec?: string;
+  /** Cache of downloaded documents by hash. */
+  cacheDir?: string;
+  /** Compare instead of writing (`--check`). */
+  check?: boolean;
+  concurrency?: number;
+  onDownloadProgress?: (progress: FetchProgress) => void;
+  onGenerateProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** What a run did. */
+export interface GenerateResult {
+  groupVersions: string[];
+  files: number;
+  bytes: number;
+  /** What differs from the output directory before this run (in `check` mode: what would change). */
+  diff: OutputDiff;
+  download?: FetchProgress;
+}
+
+function wrap(error: unknown, exitCode: number): never {
+  if (error instanceof GenError) throw error;
+  throw new GenError((error as Error).message, exitCode, { cause: error });
+}
+
+/** Pulls the documents, generates the typed modules and writes them atomically (or checks them). */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  let documents: GroupVersionDocument[];
+  let download: FetchProgress | undefined;
+  if ("client" in options.source) {
+    try {
+      documents = await fetchSpecs(options.source.client, {
+        ...options,
+        onProgress: (progress) => {
+          download = progress;
+          options.onDownloadProgress?.(progress);
+        },
+      });
+    } catch (error) {
+      wrap(error, error instanceof ClusterRequestError ? EXIT.cluster : EXIT.document);
+    }
+  } else {
+    try {
+      documents = await readSavedSpecs(options.source.fromDir, options);
+    } catch (error) {
+      wrap(error, EXIT.document);
+    }
+  }
+  if (documents.length === 0) throw new GenError("no group-versions selected: check --groups and --exclude", EXIT.usage);
+  if (options.saveSpec) {
+    try {
+      await saveSpecs(options.saveSpec, documents);
+    } catch (error) {
+      wrap(new Error(`--save-spec ${options.saveSpec}: ${(error as Error).message}`), EXIT.output);
+    }
+  }
+
+  let files: GeneratedFiles;
+  try {
+    files = await generateFiles(documents, options.onGenerateProgress);
+  } catch (error) {
+    wrap(error, EXIT.document);
+  }
+  const diff = await diffOutput(options.out, files);
+  if (!options.check && diff.added.length + diff.changed.length + diff.removed.length > 0) {
+    try {
+      await writeOutputAtomically(options.out, files);
+    } catch (error) {
+      wrap(error, EXIT.output);
+    }
+  }
+  return {
+    groupVersions: documents.map((d) => d.key).sort(),
+    files: files.size,
+    bytes: [...files.values()].reduce((sum, content) => sum + Buffer.byteLength(content), 0),
+    diff,
+    ...(download ? { download } : {}),
+  };
+}

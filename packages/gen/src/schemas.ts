@@ -1,0 +1,97 @@
+import type { GroupVersionDocument, SchemaObject } from "./openapi.js";
+
+const REF_PREFIX = "#/components/schemas/";
+
+/** Every schema name referenced from a (prepared) object. */
+export function referencedSchemas(node: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const item of node) referencedSchemas(item, into);
+  else if (node !== null && typeof node === "object") {
+    const object = node as Record<string, unknown>;
+    if (typeof object.$ref === "string" && object.$ref.startsWith(REF_PREFIX)) into.add(object.$ref.slice(REF_PREFIX.length));
+    for (const value of Object.values(object)) referencedSchemas(value, into);
+  }
+  return into;
+}
+
+/** Schemas grouped by namespace (`io.k8s.api.core.v1`), each namespace becoming one types module. */
+export interface SchemaNamespaces {
+  /** namespace → (schema name → schema), both sorted. */
+  namespaces: Map<string, Map<string, SchemaObject>>;
+}
+
+/** `io.k8s.api.core.v1.Pod` → `io.k8s.api.core.v1`. */
+export function schemaNamespace(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? "" : name.slice(0, dot);
+}
+
+/** `io.k8s.api.core.v1.Pod` → `Pod`. */
+export function schemaShortName(name: string): string {
+  return name.slice(name.lastIndexOf(".") + 1);
+}
+
+/** The schema name a `$ref` points to. */
+export function refName(ref: string, where: string): string {
+  if (!ref.startsWith(REF_PREFIX)) throw new Error(`${where}: unsupported $ref "${ref}" (only ${REF_PREFIX}* is expected)`);
+  return ref.slice(REF_PREFIX.length);
+}
+
+/**
+ * Deep-copies a schema, checking that every `$ref` points at a defined schema, and applying the fixes Kubernetes
+ * documents need: literal `apiVersion`/`kind` on top-level kinds, open objects for preserve-unknown-fields.
+ */
+export function prepareSchema(schema: SchemaObject, where: string, known: ReadonlySet<string>): SchemaObject {
+  const visit = (node: unknown, path: string): unknown => {
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, `${path}/${i}`));
+    if (node === null || typeof node !== "object") return node;
+    const object = node as Record<string, unknown>;
+    if (typeof object.$ref === "string") {
+      const target = refName(object.$ref, path);
+      if (!known.has(target)) throw new Error(`${path}: $ref to "${target}", which the document does not define`);
+      return { ...object };
+    }
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(object)) copy[key] = visit(object[key], `${path}/${key}`);
+    // Fields that keep unknown members (CRD preserve-unknown-fields) accept any extra property.
+    if (copy["x-kubernetes-preserve-unknown-fields"] === true && copy.properties && copy.additionalProperties === undefined) {
+      copy.additionalProperties = true;
+    }
+    return copy;
+  };
+  const copy = visit(schema, where) as SchemaObject;
+  const gvks = schema["x-kubernetes-group-version-kind"];
+  if (gvks?.length === 1 && copy.properties?.apiVersion && copy.properties.kind) {
+    const { group, version, kind } = gvks[0]!;
+    const apiVersion = group ? `${group}/${version}` : version;
+    copy.properties = {
+      ...copy.properties,
+      apiVersion: { ...copy.properties.apiVersion, type: "string", enum: [apiVersion] },
+      kind: { ...copy.properties.kind, type: "string", enum: [kind] },
+    };
+  }
+  return copy;
+}
+
+/**
+ * Collects the schemas of every document into namespaces. Documents are taken in key order and the first
+ * definition of a name wins (built-in documents repeat shared schemas such as ObjectMeta verbatim), so the result
+ * does not depend on download order.
+ */
+export function collectSchemas(documents: readonly GroupVersionDocument[]): SchemaNamespaces {
+  const sorted = [...documents].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const raw = new Map<string, { schema: SchemaObject; key: string }>();
+  for (const doc of sorted) {
+    for (const [name, schema] of Object.entries(doc.document.components?.schemas ?? {})) {
+      if (!raw.has(name)) raw.set(name, { schema, key: doc.key });
+    }
+  }
+  const known = new Set(raw.keys());
+  const namespaces = new Map<string, Map<string, SchemaObject>>();
+  for (const name of [...raw.keys()].sort()) {
+    const { schema, key } = raw.get(name)!;
+    const ns = schemaNamespace(name);
+    if (!namespaces.has(ns)) namespaces.set(ns, new Map());
+    namespaces.get(ns)!.set(name, prepareSchema(schema, `${key}: #/components/schemas/${name}`, known));
+  }
+  return { namespaces: new Map([...namespaces.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { readSavedSpecs, saveSpecs, selectGroupVersion } from "./spec-source.js";
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "k8s-gen-spec-"));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("selectGroupVersion", () => {
+  it("filters by group or group/version; core is `core`", () => {
+    expect(selectGroupVersion({ groups: ["core", "apps"] }, "", "v1")).toBe(true);
+    expect(selectGroupVersion({ groups: ["core", "apps"] }, "batch", "v1")).toBe(false);
+    expect(selectGroupVersion({ groups: ["autoscaling/v2"] }, "autoscaling", "v1")).toBe(false);
+    expect(selectGroupVersion({ exclude: ["autoscaling/v1"] }, "autoscaling", "v2")).toBe(true);
+    expect(selectGroupVersion({ exclude: ["storage.k8s.io"] }, "storage.k8s.io", "v1")).toBe(false);
+  });
+});
+
+describe("saved specs", () => {
+  it("round-trips documents through DIR/api/v1.json and DIR/apis/G/V.json", async () => {
+    const dir = tempDir();
+    const docs = [
+      { key: "api/v1", group: "", version: "v1", document: { openapi: "3.0.0", paths: {} } },
+      { key: "apis/apps/v1", group: "apps", version: "v1", document: { openapi: "3.0.0", paths: {} } },
+    ];
+    await saveSpecs(dir, docs);
+    expect(await readSavedSpecs(dir, {})).toEqual(docs);
+    expect((await readSavedSpecs(dir, { exclude: ["core"] })).map((d) => d.key)).toEqual(["apis/apps/v1"]);
+  });
+
+  it("names the file and the problem for a malformed document", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bad.json"), "{}");
+    await saveSpecs(dir, [{ key: "apis/apps/v1", group: "apps", version: "v1", document: { openapi: "3.0.0" } }]);
+    writeFileSync(join(dir, "apis", "apps", "v1.json"), '{"openapi": "3.0.0", "paths": [');
+    await expect(readSavedSpecs(dir, {})).rejects.toThrowError(/apis\/apps\/v1\.json: not valid JSON/);
+    writeFileSync(join(dir, "apis", "apps", "v1.json"), '{"swagger": "2.0"}');
+    await expect(readSavedSpecs(dir, {})).rejects.toThrowError(/v1\.json: not an OpenAPI 3 document/);
+  });
+
+  it("says when a directory holds no documents", async () => {
+    await expect(readSavedSpecs(tempDir(), {})).rejects.toThrowError(/no group-version documents found/);
+  });
+});
