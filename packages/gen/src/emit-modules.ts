@@ -80,14 +80,14 @@ function camelPlural(resource: ResourceInfo): string {
 const gvkLiteral = (gvk: GroupVersionKind) => `{ group: ${JSON.stringify(gvk.group)}, version: ${JSON.stringify(gvk.version)}, kind: ${JSON.stringify(gvk.kind)} }`;
 const list = (items: string[]) => `[${items.map((i) => JSON.stringify(i)).join(", ")}]`;
 
-function emitDescriptor(resource: ResourceInfo): string {
+function emitDescriptor(resource: ResourceInfo, types: { object: string; list: string }): string {
   const subs = resource.subresources.map(
     (sub) =>
       `    ${JSON.stringify(sub.name)}: { ${sub.kind ? `kind: ${gvkLiteral(sub.kind)}, ` : ""}verbs: ${list(sub.verbs)}, patchTypes: ${list(sub.patchTypes)}${sub.responseContentTypes.length ? `, responseContentTypes: ${list(sub.responseContentTypes)}` : ""} },`,
   );
   return [
     `/** ${resource.kind.kind} (${resource.plural}), ${resource.namespaced ? "namespaced" : "cluster-scoped"}: ${resource.verbs.join(", ")}. */`,
-    `export const ${camelPlural(resource)} = {`,
+    `export const ${camelPlural(resource)} = defineResource<${types.object}, ${types.list}>()({`,
     `  group: ${JSON.stringify(resource.kind.group)},`,
     `  version: ${JSON.stringify(resource.kind.version)},`,
     `  kind: ${JSON.stringify(resource.kind.kind)},`,
@@ -96,7 +96,7 @@ function emitDescriptor(resource: ResourceInfo): string {
     `  verbs: ${list(resource.verbs)},`,
     `  patchTypes: ${list(resource.patchTypes)},`,
     `  subresources: {${subs.length ? `\n${subs.join("\n")}\n  ` : ""}},`,
-    "} as const;",
+    "});",
   ].join("\n");
 }
 
@@ -115,7 +115,13 @@ function kindIndex(schemas: SchemaNamespaces): Map<string, string> {
   return index;
 }
 
-function emitGroupVersionIndex(doc: GroupVersionDocument, resources: ResourceInfo[], kinds: Map<string, string>, schemas: SchemaNamespaces): string {
+function emitGroupVersionIndex(
+  doc: GroupVersionDocument,
+  resources: ResourceInfo[],
+  kinds: Map<string, string>,
+  schemas: SchemaNamespaces,
+  runtimeImport: string,
+): string {
   const gvLabel = doc.group ? `${doc.group}/${doc.version}` : doc.version;
   const namespaces = new Set<string>();
   for (const resource of resources) {
@@ -123,22 +129,54 @@ function emitGroupVersionIndex(doc: GroupVersionDocument, resources: ResourceInf
     const name = kinds.get(`${resource.kind.group}/${resource.kind.version}/${resource.kind.kind}`);
     if (name) namespaces.add(name.slice(0, name.lastIndexOf(".")));
   }
+  const typed = resources.filter((resource) => kinds.has(`${resource.kind.group}/${resource.kind.version}/${resource.kind.kind}`));
   const lines = [header(`/openapi/v3 ${doc.key}`)];
+  if (typed.length > 0) lines.push(`import { defineResource } from ${JSON.stringify(runtimeImport)};`, "");
   for (const ns of [...namespaces].sort()) lines.push(`export type * from "../../${SCHEMAS_DIR}/${ns}.js";`);
   lines.push(`export type { paths } from "./paths.js";`, "");
   lines.push(`/** The group-version these resources belong to. */`);
   lines.push(`export const groupVersion = { group: ${JSON.stringify(doc.group)}, version: ${JSON.stringify(doc.version)}, apiVersion: ${JSON.stringify(gvLabel)} } as const;`);
-  const typeEntries: string[] = [];
-  for (const resource of resources) {
-    lines.push("", emitDescriptor(resource));
-    const objectName = kinds.get(`${resource.kind.group}/${resource.kind.version}/${resource.kind.kind}`);
-    if (!objectName) continue;
+  const ref = (name: string) => `import("../../${SCHEMAS_DIR}/${name.slice(0, name.lastIndexOf("."))}.js").${schemaShortName(name)}`;
+  for (const resource of typed) {
+    const objectName = kinds.get(`${resource.kind.group}/${resource.kind.version}/${resource.kind.kind}`)!;
     const listName = `${objectName}List`;
     const hasList = schemas.namespaces.get(objectName.slice(0, objectName.lastIndexOf(".")))?.has(listName);
-    const ref = (name: string) => `import("../../${SCHEMAS_DIR}/${name.slice(0, name.lastIndexOf("."))}.js").${schemaShortName(name)}`;
-    typeEntries.push(`  ${camelPlural(resource)}: { object: ${ref(objectName)}; list: ${hasList ? ref(listName) : "never"} };`);
+    const object = ref(objectName);
+    lines.push("", emitDescriptor(resource, { object, list: hasList ? ref(listName) : `{ items: ${object}[] }` }));
   }
-  lines.push("", "/** The object and list type of each resource, for typed clients. */", "export interface ResourceTypes {", ...typeEntries, "}", "");
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** A property name for a group: `core`, `apps`, `rbac.authorization.k8s.io` → `rbacAuthorization`, `example.com` → `exampleCom`. */
+export function groupPropertyName(group: string): string {
+  if (group === "") return "core";
+  const words = group.replace(/\.k8s\.io$/, "").split(/[.-]/).filter(Boolean);
+  return words.map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1))).join("");
+}
+
+function emitApi(docs: readonly GroupVersionDocument[], runtimeImport: string): string {
+  const byGroup = new Map<string, GroupVersionDocument[]>();
+  for (const doc of docs) {
+    const key = groupPropertyName(doc.group);
+    byGroup.set(key, [...(byGroup.get(key) ?? []), doc]);
+  }
+  const alias = (doc: GroupVersionDocument) => `${groupPropertyName(doc.group)}_${doc.version}`;
+  const lines = [
+    header("the cluster's /openapi/v3"),
+    `import { type KubeClient, bindGroupVersion } from ${JSON.stringify(runtimeImport)};`,
+    ...docs.map((doc) => `import * as ${alias(doc)} from "./${groupVersionDir(doc.group, doc.version)}/index.js";`),
+    "",
+    "/** Typed clients for every generated group-version: `api.apps.v1.deployments.list()`. Resource clients are made on first use. */",
+    "export function createApi(client: KubeClient) {",
+    "  return {",
+  ];
+  for (const [group, versions] of [...byGroup.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    lines.push(`    ${group}: {`);
+    for (const doc of versions) lines.push(`      ${doc.version}: bindGroupVersion(client, ${alias(doc)}),`);
+    lines.push("    },");
+  }
+  lines.push("  };", "}", "", "/** The typed API: groups, versions, resources. */", "export type Api = ReturnType<typeof createApi>;", "");
   return lines.join("\n");
 }
 
@@ -146,7 +184,9 @@ function emitGroupVersionIndex(doc: GroupVersionDocument, resources: ResourceInf
 export async function generateFiles(
   documents: readonly GroupVersionDocument[],
   onProgress?: (done: number, total: number) => void,
+  options: { runtimeImport?: string } = {},
 ): Promise<GeneratedFiles> {
+  const runtimeImport = options.runtimeImport ?? "@org/k8s-runtime";
   const files: GeneratedFiles = new Map();
   const schemas = collectSchemas(documents);
   const known = new Set([...schemas.namespaces.values()].flatMap((members) => [...members.keys()]));
@@ -164,8 +204,9 @@ export async function generateFiles(
     const pathsDoc: OpenApiDocument = { openapi: "3.0.0", info: { title: doc.key, version: "" }, paths: prunePaths(doc, known) };
     const paths = await emitOpenApiTypes(pathsDoc, (target) => `../../${SCHEMAS_DIR}/${target}.js`);
     files.set(`${dir}/paths.ts`, `${header(`/openapi/v3 ${doc.key}`)}\n${paths}`);
-    files.set(`${dir}/index.ts`, emitGroupVersionIndex(doc, resources, kinds, schemas));
+    files.set(`${dir}/index.ts`, emitGroupVersionIndex(doc, resources, kinds, schemas, runtimeImport));
     onProgress?.(++done, total);
   }
+  files.set("api.ts", emitApi(sortedDocs, runtimeImport));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -13,6 +13,7 @@ import { generate } from "./generate.js";
 
 const cp = inject("controlPlane");
 const admin: ControlPlaneAccess = { server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, keyPem: cp.admin.keyPem };
+const runtimeSource = fileURLToPath(new URL("../../runtime/src/index.ts", import.meta.url));
 const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
 
 /** A SpecClient over testenv's admin access; `fault` lets a test corrupt one response, as a faulty proxy would. */
@@ -49,7 +50,20 @@ async function typeCheck(dir: string, appSource: string): Promise<{ ok: boolean;
   writeFileSync(join(dir, "app.ts"), appSource);
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", types: [] }, include: ["**/*.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        types: [],
+        skipLibCheck: true,
+        paths: { "@org/k8s-runtime": [runtimeSource] },
+      },
+      include: ["**/*.ts"],
+    }),
   );
   try {
     await promisify(execFile)(process.execPath, [tsc, "-p", dir]);
@@ -116,9 +130,9 @@ describe("k8s-gen against the real control plane", () => {
     expect(existsSync(join(work, "spec/apis/apps/v1.json"))).toBe(true);
 
     const coreV1 = readFileSync(join(out, "core/v1/index.ts"), "utf8");
-    expect(coreV1).toContain("export const pods = {");
+    expect(coreV1).toContain("export const pods = defineResource<");
     expect(coreV1).toMatch(/"log": \{ verbs: \["get"\], patchTypes: \[\], responseContentTypes: \["text\/plain"\] \}/);
-    expect(coreV1).toMatch(/export const namespaces = \{[\s\S]*?namespaced: false/);
+    expect(coreV1).toMatch(/export const namespaces = defineResource<[\s\S]*?namespaced: false/);
 
     const check = await typeCheck(
       work,
@@ -134,7 +148,23 @@ const wrongKind: Pod = { kind: "Service" };
 const noContainers: Pod = { spec: {} };
 const port: NonNullable<NonNullable<import("./generated/core/v1/index.js").ServicePort>["targetPort"]> = 8080;
 const portName: typeof port | string = "http";
-export { list, d, plural, wrongKind, noContainers, portName };
+import { createApi } from "./generated/api.js";
+import type { KubeClient } from "@org/k8s-runtime";
+declare const client: KubeClient;
+const api = createApi(client);
+async function usage() {
+  const pods = await api.core.v1.pods.list({ allNamespaces: true });
+  const ip: string | undefined = pods.items[0]?.status?.podIP;
+  await api.apps.v1.deployments.scale.get("web");
+  await api.core.v1.pods.log("p", { container: "c" });
+  // @ts-expect-error namespaces are cluster-scoped: no namespace option
+  await api.core.v1.namespaces.get("x", { namespace: "y" });
+  // @ts-expect-error configmaps have no scale subresource
+  api.core.v1.configMaps.scale;
+  await api.rbacAuthorization.v1.clusterRoles.apply({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "r" } }, { fieldManager: "me" });
+  return ip;
+}
+export { list, d, plural, wrongKind, noContainers, portName, usage };
 `,
     );
     expect(check.output).toBe("");
@@ -199,7 +229,7 @@ export { list, d, plural, wrongKind, noContainers, portName };
     const result = await generate({ out, source: { client: specClient() }, cacheDir, groups: ["stable.example.com"] });
     expect(result.groupVersions).toEqual(["apis/stable.example.com/v1"]);
     const index = readFileSync(join(out, "stable.example.com/v1/index.ts"), "utf8");
-    expect(index).toMatch(/export const widgets = \{[\s\S]*?namespaced: true/);
+    expect(index).toMatch(/export const widgets = defineResource<[\s\S]*?namespaced: true/);
     expect(index).toContain('patchTypes: ["apply", "json", "merge"],');
     expect(index).toContain('"scale": { kind: { group: "autoscaling", version: "v1", kind: "Scale" }');
     expect(index).toContain('"status": { kind: { group: "stable.example.com", version: "v1", kind: "Widget" }');

@@ -18,6 +18,8 @@ export interface GenerateOptions extends GroupFilter {
   /** Compare instead of writing (`--check`). */
   check?: boolean;
   concurrency?: number;
+  /** Module the generated code imports the runtime from. Default `@org/k8s-runtime`. */
+  runtimeImport?: string;
   onDownloadProgress?: (progress: FetchProgress) => void;
   onGenerateProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -72,7 +74,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   let files: GeneratedFiles;
   try {
-    files = await generateFiles(documents, options.onGenerateProgress);
+    files = await generateFiles(documents, options.onGenerateProgress, options.runtimeImport ? { runtimeImport: options.runtimeImport } : {});
   } catch (error) {
     wrap(error, EXIT.document);
   }

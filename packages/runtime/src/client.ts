@@ -1,0 +1,147 @@
+import createFetchClient, { type Client as FetchClient } from "openapi-fetch";
+import { ResourceClient } from "./resource-client.js";
+import { type SubresourceHelpers, attachSubresources } from "./subresources.js";
+import { type CallOptions, type HttpConnection, Transport, type TransportOptions } from "./transport.js";
+import type { KubernetesList, KubernetesObject, ResourceDescriptor } from "./types.js";
+
+/** A typed client for one resource, with the subresource helpers its descriptor declares. */
+export type TypedResourceClient<D> = D extends ResourceDescriptor<infer T, infer L, infer N> ? ResourceClient<T, L, N> & SubresourceHelpers<D> : never;
+
+/** `GET /version`. */
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit?: string;
+  platform?: string;
+  [field: string]: unknown;
+}
+
+/** One resource of a discovery document (`APIResourceList`). */
+export interface ApiResource {
+  name: string;
+  singularName?: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+  group?: string;
+  version?: string;
+}
+
+/** Discovery: what the server serves. */
+export interface Discovery {
+  /** `GET /version`. */
+  version(options?: CallOptions): Promise<VersionInfo>;
+  /** `GET /api` (core versions) and `GET /apis` (groups), as the server sends them. */
+  groups(options?: CallOptions): Promise<{ core: { versions: string[] }; groups: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion?: { groupVersion: string; version: string } }> }>;
+  /** The resources of one group-version (`GET /api/v1`, `GET /apis/apps/v1`). */
+  resources(group: string, version: string, options?: CallOptions): Promise<ApiResource[]>;
+}
+
+/** A client for one API server, shared by every resource client made from it. */
+export class KubeClient {
+  readonly transport: Transport;
+  readonly connection: HttpConnection;
+
+  constructor(connection: HttpConnection, options?: TransportOptions) {
+    this.connection = connection;
+    this.transport = new Transport(connection, options);
+  }
+
+  /** A typed client for a generated resource descriptor: `client.resource(deployments)`. */
+  resource<D extends ResourceDescriptor<KubernetesObject, KubernetesList<KubernetesObject>, boolean>>(descriptor: D): TypedResourceClient<D> {
+    const client = new ResourceClient(this.transport, descriptor);
+    attachSubresources(client);
+    return client as unknown as TypedResourceClient<D>;
+  }
+
+  /**
+   * An untyped client for any group/version/resource, with the same verbs: for kinds that were not generated.
+   * `namespaced` must be said, or read from {@link KubeClient.discovery}.
+   */
+  dynamic(gvr: { group: string; version: string; plural: string; kind?: string; namespaced: boolean }): ResourceClient<KubernetesObject, KubernetesList<KubernetesObject>, boolean> {
+    return new ResourceClient(this.transport, {
+      group: gvr.group,
+      version: gvr.version,
+      plural: gvr.plural,
+      kind: gvr.kind ?? gvr.plural,
+      namespaced: gvr.namespaced,
+      verbs: [],
+      patchTypes: [],
+      subresources: {},
+    });
+  }
+
+  /** Discovery documents and the server version. */
+  get discovery(): Discovery {
+    const get = <R>(path: string, options?: CallOptions) => this.transport.json<R>({ method: "GET", path, idempotent: true, ...options });
+    return {
+      version: (options) => get<VersionInfo>("/version", options),
+      groups: async (options) => {
+        const [core, apis] = await Promise.all([
+          get<{ versions: string[] }>("/api", options),
+          get<{ groups: Awaited<ReturnType<Discovery["groups"]>>["groups"] }>("/apis", options),
+        ]);
+        return { core: { versions: core.versions }, groups: apis.groups };
+      },
+      resources: async (group, version, options) =>
+        (await get<{ resources: ApiResource[] }>(group ? `/apis/${group}/${version}` : `/api/${version}`, options)).resources,
+    };
+  }
+
+  /**
+   * The typed openapi-fetch client over the same connection, for paths the helpers do not cover:
+   * `client.fetchClient<paths>().GET("/api/v1/namespaces/{namespace}/pods", { params: { path: { namespace } } })`.
+   */
+  fetchClient<Paths extends {}>(): FetchClient<Paths> {
+    const connection = this.connection;
+    return createFetchClient<Paths>({
+      baseUrl: connection.server,
+      // Requests built by openapi-fetch carry absolute URLs; send them through the connection's own fetch.
+      fetch: (request: Request) =>
+        connection.fetch(request.url.slice(connection.server.length), {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body ? { body: request.body, duplex: "half" } : {}),
+          signal: request.signal,
+        } as RequestInit),
+    });
+  }
+}
+
+/** Creates a client for a connection (an `@org/k8s-auth` Connection or any {@link HttpConnection}). */
+export function createClient(connection: HttpConnection, options?: TransportOptions): KubeClient {
+  return new KubeClient(connection, options);
+}
+
+type DescriptorKeys<M> = { [K in keyof M]: M[K] extends ResourceDescriptor<KubernetesObject, KubernetesList<KubernetesObject>, boolean> ? K : never }[keyof M];
+
+/** The resource clients of one generated group-version module. */
+export type GroupVersionApi<M> = { readonly [K in DescriptorKeys<M>]: TypedResourceClient<M[K]> };
+
+function isDescriptor(value: unknown): value is ResourceDescriptor {
+  return typeof value === "object" && value !== null && typeof (value as ResourceDescriptor).plural === "string" && Array.isArray((value as ResourceDescriptor).verbs);
+}
+
+/**
+ * Binds every resource descriptor of a generated group-version module to a client. Each resource client is made on
+ * first access, so binding the whole API costs nothing up front.
+ */
+export function bindGroupVersion<M extends object>(client: KubeClient, module: M): GroupVersionApi<M> {
+  const api = {} as Record<string, unknown>;
+  for (const [key, value] of Object.entries(module)) {
+    if (!isDescriptor(value)) continue;
+    Object.defineProperty(api, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const resource = client.resource(value);
+        Object.defineProperty(api, key, { value: resource, enumerable: true });
+        return resource;
+      },
+    });
+  }
+  return api as GroupVersionApi<M>;
+}

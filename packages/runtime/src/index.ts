@@ -1,0 +1,57 @@
+/**
+ * `@org/k8s-runtime`: the runtime shared by generated Kubernetes clients.
+ *
+ * @packageDocumentation
+ */
+export { KubeClient, bindGroupVersion, createClient } from "./client.js";
+export type { ApiResource, Discovery, GroupVersionApi, TypedResourceClient, VersionInfo } from "./client.js";
+export { ResourceClient } from "./resource-client.js";
+export type {
+  ApplyOptions,
+  DeleteOptions,
+  ListOptions,
+  ListScopeOptions,
+  LogOptions,
+  NamespaceOption,
+  Patch,
+  ScopeOptions,
+  WriteOptions,
+} from "./resource-client.js";
+export { SubresourceClient } from "./subresources.js";
+export type { Eviction, Scale, SubresourceHelpers } from "./subresources.js";
+export { Informer } from "./informer.js";
+export type { InformerEvent, InformerOptions } from "./informer.js";
+export type { WatchOptions } from "./watch.js";
+export { Transport, DEFAULT_RETRY } from "./transport.js";
+export type { CallOptions, HttpConnection, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
+export {
+  ApplyConflictError,
+  KubernetesError,
+  ResourceExpiredError,
+  TransportError,
+  isAlreadyExists,
+  isConflict,
+  isExpired,
+  isForbidden,
+  isInvalid,
+  isNotFound,
+  isTooManyRequests,
+  isUnauthorized,
+} from "./errors.js";
+export { defineResource } from "./types.js";
+export type {
+  ApplyConfiguration,
+  DeepPartial,
+  GroupVersionKind,
+  JsonPatchOperation,
+  KubernetesList,
+  KubernetesObject,
+  ListMeta,
+  ObjectMeta,
+  PatchType,
+  ResourceDescriptor,
+  Status,
+  StatusCause,
+  SubresourceDescriptor,
+  WatchEvent,
+} from "./types.js";

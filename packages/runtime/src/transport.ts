@@ -1,0 +1,159 @@
+import { TransportError, errorFromResponse } from "./errors.js";
+
+/**
+ * What the runtime needs of a connection. An `@org/k8s-auth` `Connection` satisfies it; so does anything else that
+ * can send authenticated requests to one API server.
+ */
+export interface HttpConnection {
+  /** Base URL of the API server, without a trailing slash. */
+  readonly server: string;
+  /** Namespace used when a call names none (as kubectl's context namespace). */
+  readonly namespace: string;
+  /** Sends a request; relative URLs resolve against `server`. */
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+}
+
+/** When and how often failed requests are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. Default 3; 0 disables retries. */
+  maxRetries: number;
+  /** First backoff delay; doubles per attempt, with full jitter. Default 200 ms. */
+  baseDelayMs: number;
+  /** Upper bound of one delay, also for `Retry-After`. Default 10 s. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+/** Per-call options every verb accepts. */
+export interface CallOptions {
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Gives up after this long (the whole call, retries included). Default: the client's (30 s). */
+  timeoutMs?: number;
+}
+
+/** One request as the verbs describe it. */
+export interface RequestSpec extends CallOptions {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path and query, starting with `/`. */
+  path: string;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  /** Safe to send twice: only these are retried. */
+  idempotent: boolean;
+  /** Server-side apply: a 409 becomes an ApplyConflictError. */
+  apply?: boolean;
+  /** Return once headers arrive, leaving the body to the caller (watch, log streams); no timeout applies then. */
+  stream?: boolean;
+}
+
+/** The transport options of a client. */
+export interface TransportOptions {
+  retry?: Partial<RetryPolicy>;
+  /** Default timeout of non-streaming calls. Default 30 s. */
+  timeoutMs?: number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+function retryAfterMs(res: Response): number | undefined {
+  const header = res.headers.get("retry-after");
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Sends requests with timeouts, retries (idempotent only) and typed errors. */
+export class Transport {
+  readonly connection: HttpConnection;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+
+  constructor(connection: HttpConnection, options: TransportOptions = {}) {
+    this.connection = connection;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Sends the request and returns the successful response; throws KubernetesError or TransportError. */
+  async request(spec: RequestSpec): Promise<Response> {
+    const url = `${this.connection.server}${spec.path}`;
+    const described = { method: spec.method, url };
+    const signals = [spec.signal, spec.stream ? undefined : AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs)].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const headers: Record<string, string> = { accept: spec.accept ?? "application/json" };
+    if (spec.contentType) headers["content-type"] = spec.contentType;
+
+    for (let attempt = 0; ; attempt++) {
+      const retriesLeft = spec.idempotent && attempt < this.retry.maxRetries;
+      let res: Response;
+      try {
+        res = await this.connection.fetch(spec.path, {
+          method: spec.method,
+          headers,
+          ...(spec.body !== undefined ? { body: spec.body } : {}),
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) {
+          if (spec.signal?.aborted) throw spec.signal.reason;
+          throw new TransportError(`${spec.method} ${url}: timed out after ${spec.timeoutMs ?? this.timeoutMs} ms`, described, { cause: error });
+        }
+        if (!retriesLeft) {
+          const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+          const why = cause?.message ?? (error as Error).message;
+          throw new TransportError(`${spec.method} ${url}: ${why}`, described, { cause: error });
+        }
+        await sleep(this.backoff(attempt), signal);
+        continue;
+      }
+      if (res.ok) return res;
+      if (retriesLeft && RETRYABLE_STATUS.has(res.status)) {
+        const wait = retryAfterMs(res);
+        await res.body?.cancel().catch(() => {});
+        await sleep(wait === undefined ? this.backoff(attempt) : Math.min(wait, this.retry.maxDelayMs), signal);
+        continue;
+      }
+      throw errorFromResponse(res.status, await res.text().catch(() => ""), described, spec.apply === true);
+    }
+  }
+
+  /** Sends the request and parses the JSON body. */
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.request(spec);
+    return (await res.json()) as T;
+  }
+
+  /** Sends the request and returns the body as text. */
+  async text(spec: RequestSpec): Promise<string> {
+    const res = await this.request(spec);
+    return res.text();
+  }
+
+  /** Full-jitter exponential backoff. */
+  backoff(attempt: number): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    return Math.random() * ceiling;
+  }
+}
