@@ -1,3 +1,4 @@
+import type {} from "vitest";
 import type { ControlPlaneBinaries, TestIdentity } from "../../packages/testenv/src/index.js";
 
 /** What the global setup hands to integration-test workers about the shared control plane. */

@@ -192,7 +192,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /** Replaces an object (PUT); set `metadata.resourceVersion` for optimistic concurrency. */
-  replace(object: T, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
+  async replace(object: T, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
     return this.#put(object, undefined, options);
   }
 
@@ -213,7 +213,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /** Patches an object with a JSON patch, a merge patch, or (built-in kinds only) a strategic merge patch. */
-  patch(name: string, patch: Patch<T>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
+  async patch(name: string, patch: Patch<T>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
     return this.#patch(name, patch, undefined, options);
   }
 
@@ -244,7 +244,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
    * Server-side apply: sends the fields you manage; the server merges them and tracks ownership under
    * `fieldManager`. A conflict with another manager throws ApplyConflictError listing the fields; `force` takes them.
    */
-  apply(configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
+  async apply(configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
     return this.#apply(configuration as unknown as KubernetesObject, undefined, options);
   }
 
@@ -316,17 +316,17 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /** Replaces a subresource (`status`, `scale`, ...). */
-  replaceSubresource<S extends KubernetesObject = T>(subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
+  async replaceSubresource<S extends KubernetesObject = T>(subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
     return this.#put(object, subresource, options) as unknown as Promise<S>;
   }
 
   /** Patches a subresource. */
-  patchSubresource<S extends KubernetesObject = T>(name: string, subresource: string, patch: Patch<S>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
+  async patchSubresource<S extends KubernetesObject = T>(name: string, subresource: string, patch: Patch<S>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
     return this.#patch(name, patch as Patch<T>, subresource, options) as unknown as Promise<S>;
   }
 
   /** Applies a subresource (server-side apply of `status`). */
-  applySubresource(subresource: string, configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
+  async applySubresource(subresource: string, configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
     return this.#apply(configuration as unknown as KubernetesObject, subresource, options);
   }
 
@@ -363,7 +363,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       stream: true,
       ...(options?.signal ? { signal: options.signal } : {}),
     });
-    yield* readLines(res.body!);
+    if (res.body) yield* readLines(res.body); // 204 No Content: no log yet
   }
 
   #writeQuery(options: WriteOptions | undefined): Query {

@@ -77,7 +77,7 @@ export async function* watchPath<T extends KubernetesObject>(
       continue;
     }
     try {
-      for await (const line of readLines(res.body!)) {
+      for await (const line of res.body ? readLines(res.body) : []) {
         const event = JSON.parse(line) as { type: string; object: T | Status };
         if (event.type === "ERROR") {
           const status = event.object as Status;
