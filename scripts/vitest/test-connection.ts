@@ -16,17 +16,27 @@ export interface TestConnection {
  */
 export function adminTestConnection(namespace = "default", identity: "admin" | "unprivileged" = "admin"): TestConnection {
   const cp = inject("controlPlane");
-  const agent = new Agent({ keepAlive: true, ca: cp.caPem, ...(identity === "admin" ? { cert: cp.admin.certPem, key: cp.admin.keyPem } : {}) });
+  return identity === "admin"
+    ? testConnection({ server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, keyPem: cp.admin.keyPem }, namespace)
+    : testConnection({ server: cp.server, caPem: cp.caPem, token: cp.unprivileged.token }, namespace);
+}
+
+/** A connection to any control plane by client certificate or bearer token. */
+export function testConnection(
+  access: { server: string; caPem: string; certPem?: string; keyPem?: string; token?: string },
+  namespace = "default",
+): TestConnection {
+  const agent = new Agent({ keepAlive: true, ca: access.caPem, ...(access.certPem ? { cert: access.certPem, key: access.keyPem } : {}) });
   return {
-    server: cp.server,
+    server: access.server,
     namespace,
     fetch(input, init = {}) {
-      const url = new URL(input, cp.server);
+      const url = new URL(input, access.server);
       const headers = new Headers(init.headers);
       const body = typeof init.body === "string" ? init.body : undefined;
       // node:http sends DELETE bodies without framing unless told the length.
       if (body !== undefined) headers.set("content-length", String(Buffer.byteLength(body)));
-      if (identity === "unprivileged") headers.set("authorization", `Bearer ${cp.unprivileged.token}`);
+      if (access.token) headers.set("authorization", `Bearer ${access.token}`);
       return new Promise<Response>((resolve, reject) => {
         const req = request(url, { method: init.method ?? "GET", agent, headers: Object.fromEntries(headers) }, (res) => {
           const body = res.statusCode === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);

@@ -82,6 +82,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The most specific reason a fetch failed: undici hides it in `cause` (sometimes an AggregateError). */
+function describeCause(error: unknown): string {
+  let cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
+  const { code, message } = cause as { code?: string; message?: string };
+  if (code && message && !message.includes(code)) return `${code}: ${message}`;
+  return message || code || String(cause);
+}
+
 /** Sends requests with timeouts, retries (idempotent only) and typed errors. */
 export class Transport {
   readonly connection: HttpConnection;
@@ -121,8 +130,7 @@ export class Transport {
           throw new TransportError(`${spec.method} ${url}: timed out after ${spec.timeoutMs ?? this.timeoutMs} ms`, described, { cause: error });
         }
         if (!retriesLeft) {
-          const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-          const why = cause?.message ?? (error as Error).message;
+          const why = describeCause(error);
           throw new TransportError(`${spec.method} ${url}: ${why}`, described, { cause: error });
         }
         await sleep(this.backoff(attempt), signal);
