@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { queryString, resourcePath } from "./url.js";
+import { readLines } from "./watch.js";
+
+describe("resourcePath", () => {
+  const pods = { group: "", version: "v1", plural: "pods" };
+  const deployments = { group: "apps", version: "v1", plural: "deployments" };
+  it("builds core and group paths, namespaced or not, with subresources", () => {
+    expect(resourcePath(pods, { namespace: "default", name: "p", subresource: "log", query: { container: "c", follow: undefined } })).toBe(
+      "/api/v1/namespaces/default/pods/p/log?container=c",
+    );
+    expect(resourcePath(deployments, {})).toBe("/apis/apps/v1/deployments");
+  });
+  it("encodes names and refuses empty ones", () => {
+    expect(resourcePath(pods, { namespace: "a b", name: "x/y" })).toBe("/api/v1/namespaces/a%20b/pods/x%2Fy");
+    expect(() => resourcePath(pods, { name: "" })).toThrowError(/name must not be empty/);
+  });
+  it("repeats array query values", () => {
+    expect(queryString({ dryRun: ["All"], limit: 5, x: undefined })).toBe("?dryRun=All&limit=5");
+    expect(queryString({})).toBe("");
+  });
+});
+
+describe("readLines", () => {
+  it("splits a byte stream into lines across chunk and UTF-8 boundaries", async () => {
+    const bytes = new TextEncoder().encode('{"a":"é"}\n{"b":2}\n\n{"c":3}');
+    const chunks = [bytes.slice(0, 7), bytes.slice(7, 12), bytes.slice(12)];
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const lines: string[] = [];
+    for await (const line of readLines(stream)) lines.push(line);
+    expect(lines).toEqual(['{"a":"é"}', '{"b":2}', '{"c":3}']);
+  });
+});
