@@ -25,6 +25,14 @@ export interface LoadConnectionOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Service-account directory. Default `/var/run/secrets/kubernetes.io/serviceaccount`. */
   serviceAccountDir?: string;
+  /** Bearer token override (`kubectl --token`): replaces the user's credentials. */
+  token?: string;
+  /** CA file override (`kubectl --certificate-authority`). */
+  certificateAuthority?: string;
+  /** How long an exec credential plugin may run before it is killed. Default 60 s. */
+  execTimeoutMs?: number;
+  /** How long a token read from a file is used before the file is read again. Default 50 s, as client-go. */
+  tokenFileMaxAgeMs?: number;
 }
 
 /** TLS material of a connection, as PEM strings. */

@@ -1,0 +1,270 @@
+import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
+import { type Dispatcher, fetch as undiciFetch } from "undici";
+import { type ExecAuthenticator, type ExecCredentials, sharedExecAuthenticator } from "./credentials/exec-plugin.js";
+import { OidcAuthenticator } from "./credentials/oidc.js";
+import { TokenFileSource } from "./credentials/token-file.js";
+import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.js";
+import type { ResolvedConfig } from "./resolved.js";
+import { createDispatcher, proxyFor } from "./transport.js";
+import type { Connection, ConnectionTls } from "./types.js";
+
+/** The request could not be sent: TLS verification, connection refused, proxy failure. Names the server. */
+export class ConnectionError extends Error {
+  override readonly name = "ConnectionError";
+  /** Node/undici error code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...). */
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+const TLS_CODES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by a trusted CA",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain ends in a CA that is not trusted",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not trusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the issuer of the server's certificate is not trusted",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not name this host (set tls-server-name if it uses another name)",
+};
+
+function transportError(error: unknown, url: string, description: string): ConnectionError {
+  let cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && cause.errors.length) cause = cause.errors[0];
+  const { code, message } = cause as { code?: string; message?: string };
+  const tls = code ? TLS_CODES[code] : undefined;
+  const text = tls
+    ? `TLS verification of ${url} failed: ${tls} (${code}). Check certificate-authority for ${description}; verification is never skipped unless the kubeconfig sets insecure-skip-tls-verify.`
+    : `cannot reach ${url}: ${message ?? String(cause)}${code && !message?.includes(code) ? ` (${code})` : ""}`;
+  return new ConnectionError(text, code, { cause: error });
+}
+
+/** What was sent for authentication, so a 401 can invalidate exactly that. */
+interface SentCredentials {
+  authorization?: string;
+  exec?: ExecCredentials;
+  bearer?: string;
+}
+
+/** A frozen copy of the TLS material whose `inspect` and JSON forms show no key or certificate. */
+function tlsView(material: ConnectionTls): ConnectionTls {
+  const view = { ...material };
+  Object.defineProperties(view, {
+    [inspect.custom]: { value: () => redactTls(material), enumerable: false },
+    toJSON: { value: () => redactTls(material), enumerable: false },
+  });
+  return Object.freeze(view);
+}
+
+function redactTls(tls: ConnectionTls): ConnectionTls {
+  const visible = { ...(tls.ca ? { ca: "<PEM>" } : {}), ...(tls.cert ? { cert: "<PEM>" } : {}), ...(tls.key ? { key: "<redacted>" } : {}) };
+  return { ...visible, ...(tls.serverName ? { serverName: tls.serverName } : {}), insecureSkipVerify: tls.insecureSkipVerify };
+}
+
+/** Options that are not part of the resolved configuration. */
+export interface ConnectionRuntimeOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  execTimeoutMs: number;
+  tokenFileMaxAgeMs: number;
+}
+
+/** A {@link Connection} built from a resolved configuration. */
+export class KubeConnection implements Connection {
+  readonly server: string;
+  readonly namespace: string;
+  readonly source: "kubeconfig" | "in-cluster";
+  readonly contextName?: string;
+  readonly #config: ResolvedConfig;
+  readonly #proxy: string | undefined;
+  readonly #https: boolean;
+  readonly #tokenFile: TokenFileSource | undefined;
+  readonly #exec: ExecAuthenticator | undefined;
+  readonly #oidc: OidcAuthenticator | undefined;
+  #dispatcher: { dispatcher: Dispatcher; close(): Promise<void> } | undefined;
+  #dispatcherKey: string | undefined;
+  #closed = false;
+  /** Current TLS material (files are re-read at most once a second) and its printable, redacting view. */
+  #tls: ConnectionTls;
+  #tlsView: ConnectionTls;
+  #tlsVersion = 0;
+  #tlsCheckedAt: number;
+
+  constructor(config: ResolvedConfig, options: ConnectionRuntimeOptions) {
+    this.#config = config;
+    this.server = config.server;
+    this.namespace = config.namespace;
+    this.source = config.source;
+    if (config.contextName) this.contextName = config.contextName;
+    this.#https = config.server.startsWith("https://");
+    this.#proxy = proxyFor(config.server, config.proxyUrl, options.env);
+    this.#tls = config.tls;
+    this.#tlsView = tlsView(config.tls);
+    this.#tlsCheckedAt = Date.now();
+    const auth = config.auth;
+    if (auth.kind === "token" && auth.tokenFile) {
+      this.#tokenFile = new TokenFileSource(auth.tokenFile, { ...(auth.token ? { fallback: auth.token } : {}), maxAgeMs: options.tokenFileMaxAgeMs });
+    }
+    if (auth.kind === "exec") {
+      this.#exec = sharedExecAuthenticator({ exec: auth.exec, user: auth.user, cluster: config.execCluster, env: options.env, timeoutMs: options.execTimeoutMs });
+    }
+    if (auth.kind === "oidc") this.#oidc = new OidcAuthenticator(auth.config);
+  }
+
+  /** TLS material in use, as PEM; printing or serializing it shows no key or certificate. */
+  get tls(): ConnectionTls {
+    return this.#tlsView;
+  }
+
+  /** client-go reloads client certificate/key files (and a file-only CA) at most once a second. */
+  #reloadTlsFiles(): void {
+    const files = this.#config.tlsFiles;
+    if (!files || Date.now() - this.#tlsCheckedAt < 1_000) return;
+    this.#tlsCheckedAt = Date.now();
+    const read = (path: string | undefined, current: string | undefined) => {
+      if (!path) return current;
+      try {
+        return readFileSync(path, "utf8") || current;
+      } catch {
+        return current; // keep the last good material
+      }
+    };
+    const next = { ...this.#tls };
+    const ca = read(files.ca, next.ca);
+    const cert = read(files.cert, next.cert);
+    const key = read(files.key, next.key);
+    if (ca === next.ca && cert === next.cert && key === next.key) return;
+    if (ca) next.ca = ca;
+    if (cert) next.cert = cert;
+    if (key) next.key = key;
+    this.#tls = next;
+    this.#tlsView = tlsView(next);
+    this.#tlsVersion++;
+  }
+
+  /** The kind of credentials in use, for logs. */
+  get authKind(): string {
+    const auth = this.#config.auth.kind;
+    const cert = this.#tls.cert ? "client certificate" : undefined;
+    const kinds = {
+      none: cert ?? "anonymous",
+      token: this.#config.auth.kind === "token" && this.#config.auth.tokenFile ? "token file" : "bearer token",
+      basic: "basic auth",
+      exec: "exec plugin",
+      oidc: "oidc",
+    } as const;
+    return auth !== "none" && cert ? `${kinds[auth]} + ${cert}` : kinds[auth];
+  }
+
+  async #credentials(): Promise<SentCredentials> {
+    if (!this.#https) return {}; // never send credentials over plain http, as client-go
+    const auth = this.#config.auth;
+    switch (auth.kind) {
+      case "token": {
+        const token = this.#tokenFile ? await this.#tokenFile.token() : auth.token;
+        return token ? { authorization: `Bearer ${token}` } : {};
+      }
+      case "basic":
+        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` };
+      case "exec": {
+        const exec = await this.#exec!.credentials();
+        return { exec, ...(exec.token ? { authorization: `Bearer ${exec.token}` } : {}) };
+      }
+      case "oidc": {
+        const bearer = await this.#oidc!.token();
+        return { bearer, authorization: `Bearer ${bearer}` };
+      }
+      default:
+        return {};
+    }
+  }
+
+  async headers(): Promise<Headers> {
+    const headers = new Headers();
+    const sent = await this.#credentials();
+    if (sent.authorization) headers.set("Authorization", sent.authorization);
+    impersonationHeaders(this.#config.impersonate, headers);
+    return headers;
+  }
+
+  #dispatcherFor(exec: ExecCredentials | undefined): Dispatcher {
+    this.#reloadTlsFiles();
+    const cert = exec?.cert && exec.key ? { cert: exec.cert, key: exec.key } : undefined;
+    const key = `${this.#tlsVersion}:${cert?.cert ?? ""}`;
+    if (!this.#dispatcher || this.#dispatcherKey !== key) {
+      const previous = this.#dispatcher;
+      this.#dispatcher = createDispatcher(this.#tls, this.#proxy, cert, impersonationHeaderLines(this.#config.impersonate));
+      this.#dispatcherKey = key;
+      void previous?.close().catch(() => {});
+    }
+    return this.#dispatcher.dispatcher;
+  }
+
+  fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    if (this.#closed) throw new ConnectionError(`the connection to ${this.server} is closed`, undefined);
+    let url: string;
+    let requestInit: RequestInit = init;
+    if (typeof input === "string") url = /^[a-z][a-z0-9+.-]*:/i.test(input) ? input : `${this.server}/${input.replace(/^\/+/, "")}`;
+    else if (input instanceof URL) url = input.href;
+    else {
+      url = input.url;
+      requestInit = {
+        method: input.method,
+        headers: input.headers,
+        ...(input.body ? { body: input.body, duplex: "half" } : {}),
+        signal: input.signal,
+        ...init,
+      } as RequestInit;
+    }
+    const headers = new Headers(requestInit.headers);
+    const sent = await this.#credentials();
+    // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
+    const callerAuthorization = headers.has("authorization");
+    if (sent.authorization && !callerAuthorization) headers.set("Authorization", sent.authorization);
+    // Impersonate-* lines are added by the dispatcher, one line per value (see createDispatcher).
+    if (this.#config.disableCompression) headers.set("Accept-Encoding", "identity");
+    if (!headers.has("user-agent")) headers.set("User-Agent", "k8s-sdk-ts/0.1.0");
+    // Let undici finish returning the previous request's socket to the pool (it checks idle sockets in the check
+    // phase), so back-to-back sequential requests reuse one kept-alive connection instead of opening a second one.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let res: Response;
+    try {
+      res = (await undiciFetch(url, {
+        ...(requestInit as object),
+        headers,
+        dispatcher: this.#dispatcherFor(sent.exec),
+      } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+    } catch (error) {
+      if ((error as Error).name === "AbortError" || requestInit.signal?.aborted) throw error;
+      throw transportError(error, url, this.describe());
+    }
+    if (res.status === 401 && !callerAuthorization) {
+      this.#exec?.unauthorized(sent.exec);
+      this.#oidc?.unauthorized(sent.bearer);
+      this.#tokenFile?.invalidate();
+    }
+    return res;
+  };
+
+  describe(): string {
+    const who = this.#config.source === "in-cluster" ? "the pod's service account" : this.#config.userName ? `user "${this.#config.userName}"` : "no user";
+    const as = this.#config.impersonate ? `, impersonating "${this.#config.impersonate.user}"` : "";
+    const where = this.#config.contextName ? ` via context "${this.#config.contextName}"` : "";
+    const proxy = this.#proxy ? ` through proxy ${new URL(this.#proxy).origin}` : "";
+    return `${this.server} as ${who} (${this.authKind}${as})${where}${proxy}`;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#dispatcher?.close().catch(() => {});
+    this.#dispatcher = undefined;
+  }
+
+  [inspect.custom](): string {
+    return `Connection { ${this.describe()}, namespace: ${this.namespace} }`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { server: this.server, namespace: this.namespace, source: this.source, context: this.contextName, auth: this.authKind, tls: redactTls(this.#tls) };
+  }
+}

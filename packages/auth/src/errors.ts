@@ -1,0 +1,49 @@
+/** Where in a kubeconfig a problem is. */
+export interface KubeconfigLocation {
+  /** The kubeconfig file. */
+  file?: string;
+  /** `clusters`/`users`/`contexts` entry name. */
+  entry?: string;
+  /** Field within the entry. */
+  field?: string;
+}
+
+/**
+ * A kubeconfig (or override) that cannot be used. The message follows client-go's wording and adds the file,
+ * entry and field where known; it never contains a credential.
+ */
+export class KubeconfigError extends Error {
+  override readonly name = "KubeconfigError";
+  readonly file?: string;
+  readonly entry?: string;
+  readonly field?: string;
+  /** True for client-go's "empty config": nothing is configured, so in-cluster config may be tried instead. */
+  readonly emptyConfig: boolean;
+
+  constructor(message: string, location: KubeconfigLocation = {}, options: { emptyConfig?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (location.file) this.file = location.file;
+    if (location.entry) this.entry = location.entry;
+    if (location.field) this.field = location.field;
+    this.emptyConfig = options.emptyConfig ?? false;
+  }
+}
+
+/** Not running in a pod: `KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT` are not set. */
+export class NotInClusterError extends Error {
+  override readonly name = "NotInClusterError";
+}
+
+/** Getting credentials failed at request time (exec plugin, OIDC refresh, token file). */
+export class CredentialError extends Error {
+  override readonly name = "CredentialError";
+}
+
+/** `error loading config file "X": ...` and friends: appends where the problem is. */
+export function at(location: KubeconfigLocation): string {
+  const parts: string[] = [];
+  if (location.entry) parts.push(`entry "${location.entry}"`);
+  if (location.field) parts.push(`field "${location.field}"`);
+  if (location.file) parts.push(`in ${location.file}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}

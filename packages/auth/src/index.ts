@@ -1,0 +1,11 @@
+/**
+ * `@org/k8s-auth`: finds the Kubernetes API server and authenticates to it exactly as kubectl and client-go do.
+ *
+ * @packageDocumentation
+ */
+export { loadConnection } from "./load-connection.js";
+export { ConnectionError } from "./connection.js";
+export { CredentialError, KubeconfigError, NotInClusterError } from "./errors.js";
+export type { KubeconfigLocation } from "./errors.js";
+export { DEFAULT_SERVICE_ACCOUNT_DIR } from "./in-cluster.js";
+export type { Connection, ConnectionTls, LoadConnectionOptions } from "./types.js";

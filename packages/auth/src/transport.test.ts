@@ -1,0 +1,102 @@
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fetch } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startSocks5Proxy } from "./testing/proxies.js";
+import { createDispatcher, noProxyMatches, proxyFor, tlsOptions } from "./transport.js";
+
+describe("proxy selection", () => {
+  it("proxy-url wins over the environment", () => {
+    expect(proxyFor("https://k8s.example.com", "socks5://p:1080", { HTTPS_PROXY: "http://env:3128" })).toBe("socks5://p:1080");
+  });
+  it("HTTPS_PROXY for https, HTTP_PROXY for http, upper case first, lower case accepted", () => {
+    const env = { HTTPS_PROXY: "http://s:1", HTTP_PROXY: "http://h:1", https_proxy: "http://lower:1" };
+    expect(proxyFor("https://k8s.example.com", undefined, env)).toBe("http://s:1");
+    expect(proxyFor("http://k8s.example.com", undefined, env)).toBe("http://h:1");
+    expect(proxyFor("https://k8s.example.com", undefined, { https_proxy: "lower:3128" })).toBe("http://lower:3128");
+    expect(proxyFor("https://k8s.example.com", undefined, {})).toBeUndefined();
+  });
+  it("never proxies loopback; honors NO_PROXY", () => {
+    const env = { HTTPS_PROXY: "http://s:1", NO_PROXY: ".internal,10.1.2.3,other.com:8443" };
+    expect(proxyFor("https://127.0.0.1:6443", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://localhost:6443", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://[::1]:6443", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://api.internal", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://10.1.2.3", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://other.com:8443", undefined, env)).toBeUndefined();
+    expect(proxyFor("https://other.com:6443", undefined, env)).toBe("http://s:1");
+    expect(proxyFor("https://k8s.example.com", undefined, env)).toBe("http://s:1");
+  });
+  it("NO_PROXY rules", () => {
+    expect(noProxyMatches("a.b.com", "443", "*")).toBe(true);
+    expect(noProxyMatches("a.b.com", "443", "b.com")).toBe(true);
+    expect(noProxyMatches("b.com", "443", ".b.com")).toBe(true);
+    expect(noProxyMatches("xb.com", "443", "b.com")).toBe(false);
+    expect(noProxyMatches("a.b.com", "443", "*.b.com")).toBe(true);
+  });
+});
+
+describe("TLS options", () => {
+  it("verification stays on unless insecure; servername and client cert are passed", () => {
+    expect(tlsOptions({ ca: "CA", cert: "C", key: "K", serverName: "sni", insecureSkipVerify: false })).toEqual({
+      ca: "CA",
+      cert: "C",
+      key: "K",
+      servername: "sni",
+      rejectUnauthorized: true,
+    });
+    expect(tlsOptions({ insecureSkipVerify: true }).rejectUnauthorized).toBe(false);
+    expect(tlsOptions({ cert: "C", key: "K", insecureSkipVerify: false }, { cert: "EC", key: "EK" })).toMatchObject({ cert: "EC", key: "EK" });
+  });
+});
+
+describe("dispatcher", () => {
+  let server: Server;
+  let origin: string;
+  let seen: Array<{ headers: string[] }>;
+  beforeEach(async () => {
+    seen = [];
+    server = createServer((req, res) => {
+      seen.push({ headers: req.rawHeaders });
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("sends one header line per impersonated group", async () => {
+    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, undefined, undefined, {
+      "Impersonate-User": ["bob"],
+      "Impersonate-Group": ["a", "b"],
+    });
+    await (await fetch(`${origin}/x`, { dispatcher })).text();
+    const lines = seen[0]!.headers;
+    const pairs = lines.flatMap((v, i) => (i % 2 === 0 ? [[v.toLowerCase(), lines[i + 1]]] : []));
+    expect(pairs.filter(([n]) => n === "impersonate-group")).toEqual([
+      ["impersonate-group", "a"],
+      ["impersonate-group", "b"],
+    ]);
+    await close();
+  });
+
+  it("reaches the server through a socks5 proxy", async () => {
+    const proxy = await startSocks5Proxy();
+    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, proxy.url);
+    expect(await (await fetch(`${origin}/x`, { dispatcher })).text()).toBe("ok");
+    await new Promise((resolve) => setImmediate(resolve)); // as Connection.fetch does before each request
+    expect(await (await fetch(`${origin}/y`, { dispatcher })).text()).toBe("ok");
+    expect(proxy.targets).toEqual([new URL(origin).host]);
+    await close();
+    await proxy.close();
+  });
+
+  it("a socks5 proxy that wants a password it was not given fails clearly", async () => {
+    const proxy = await startSocks5Proxy({ username: "u", password: "p" });
+    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, proxy.url.replace("u:p@", ""));
+    const error = await fetch(`${origin}/x`, { dispatcher }).catch((e: Error) => e);
+    expect(String((error as Error).cause)).toMatch(/accepts none of the offered authentication methods/);
+    await close();
+    await proxy.close();
+  });
+});
