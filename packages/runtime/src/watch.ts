@@ -83,6 +83,7 @@ export async function* watchPath<T extends KubernetesObject>(
           const status = event.object as Status;
           throw errorFromResponse(status.code ?? 500, JSON.stringify(status), { method: "GET", url: `${transport.connection.server}${path}` });
         }
+        if (aborted(signal)) return; // events already buffered when the caller aborted are not delivered
         failures = 0;
         const rv = (event.object as KubernetesObject).metadata?.resourceVersion;
         if (rv) resourceVersion = rv;

@@ -1,0 +1,63 @@
+/**
+ * `@org/k8s-core`: typed clients for the built-in Kubernetes API.
+ *
+ * ```ts
+ * import { connect } from "@org/k8s-core";
+ * const k8s = await connect();
+ * const pods = await k8s.core.v1.pods.list({ allNamespaces: true });
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { type Connection, type LoadConnectionOptions, loadConnection } from "@org/k8s-auth";
+import { type KubeClient, type TransportOptions, createClient } from "@org/k8s-runtime";
+import { type Api, createApi } from "./generated/api.js";
+
+/** Options of {@link connect}: where to connect (as kubectl's flags) and how to send requests. */
+export interface ConnectOptions extends LoadConnectionOptions, TransportOptions {}
+
+/** The typed API of a cluster: `k8s.apps.v1.deployments`, plus the client and connection underneath. */
+export type Kube = Api & {
+  /** The runtime client: `resource(descriptor)`, `dynamic(...)`, `discovery`, `fetchClient<paths>()`. */
+  readonly client: KubeClient;
+  /** The connection in use (server, namespace, credentials; redacted when printed). */
+  readonly connection: Connection;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+};
+
+/**
+ * Connects the way kubectl does (kubeconfig, or the service account inside a pod) and returns typed clients for
+ * every built-in group-version.
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Kube> {
+  const { retry, timeoutMs, ...where } = options;
+  const connection = await loadConnection(where);
+  return fromConnection(connection, { ...(retry ? { retry } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+}
+
+/** Typed clients over a connection you already have. */
+export function fromConnection(connection: Connection, options?: TransportOptions): Kube {
+  const client = createClient(connection, options);
+  const api = createApi(client);
+  return Object.assign(api, { client, connection, close: () => connection.close() });
+}
+
+export type { Api } from "./generated/api.js";
+export type { Connection, LoadConnectionOptions } from "@org/k8s-auth";
+export {
+  ApplyConflictError,
+  KubernetesError,
+  ResourceExpiredError,
+  TransportError,
+  Informer,
+  isAlreadyExists,
+  isConflict,
+  isExpired,
+  isForbidden,
+  isInvalid,
+  isNotFound,
+  isTooManyRequests,
+  isUnauthorized,
+} from "@org/k8s-runtime";
+export type { ApplyConfiguration, InformerEvent, KubernetesObject, Patch, Status, WatchEvent } from "@org/k8s-runtime";

@@ -1,0 +1,25 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { defineConfig } from "tsup";
+
+// One entry per generated group-version, so `@org/k8s-core/apps/v1` is its own small module (see "exports").
+const generated = "src/generated";
+const entries: Record<string, string> = { index: "src/index.ts" };
+for (const group of readdirSync(generated).sort()) {
+  if (group.startsWith("_") || !statSync(join(generated, group)).isDirectory()) continue;
+  for (const version of readdirSync(join(generated, group)).sort()) {
+    entries[`${group}/${version}/index`] = join(generated, group, version, "index.ts");
+  }
+}
+
+export default defineConfig({
+  entry: entries,
+  format: ["esm", "cjs"],
+  dts: true,
+  clean: true,
+  sourcemap: false,
+  splitting: true,
+  treeshake: true,
+  target: "node20",
+  external: ["@org/k8s-auth", "@org/k8s-runtime"],
+});
