@@ -42,14 +42,23 @@ export class ClusterRequestError extends Error {
   }
 }
 
+/** The innermost reason of a failed fetch (`connect ECONNREFUSED 127.0.0.1:6443`, a TLS verification error). */
+function rootCause(error: unknown): string {
+  let current = error as { cause?: unknown; message?: string; name?: string };
+  // A connection's own error already says what failed and how to fix it (TLS); keep it whole.
+  if (current?.name === "ConnectionError" && typeof current.message === "string" && current.message.startsWith("TLS")) return current.message;
+  while (current?.cause && typeof current.cause === "object") current = current.cause as typeof current;
+  if (current instanceof AggregateError && current.errors.length) current = current.errors[0] as typeof current;
+  return current?.message ?? String(error);
+}
+
 async function get(client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<Response> {
   const url = `${client.server}${path}`;
   let res: Response;
   try {
     res = await client.fetch(path, { headers: { accept: "application/json" }, signal });
   } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new ClusterRequestError(`cannot reach the cluster at ${url}: ${cause}`, url);
+    throw new ClusterRequestError(`cannot reach the cluster at ${url}: ${rootCause(error)}`, url);
   }
   if (res.ok) return res;
   const body = (await res.text().catch(() => "")).slice(0, 300);
