@@ -7,7 +7,7 @@ import { Informer } from "./informer.js";
 import { configMaps } from "./test/descriptors.js";
 import type { HttpConnection } from "./transport.js";
 
-const real = adminTestConnection("default");
+const real = await adminTestConnection("default");
 afterAll(() => real.close());
 
 /**

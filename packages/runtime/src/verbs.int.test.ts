@@ -6,7 +6,7 @@ import { clusterRoles, configMaps, deployments, namespaces, pods } from "./test/
 import type { Status } from "./types.js";
 
 const ns = `verbs-${Date.now()}`;
-const connection = adminTestConnection(ns);
+const connection = await adminTestConnection(ns);
 const k8s = createClient(connection);
 const cms = k8s.resource(configMaps);
 
@@ -206,7 +206,7 @@ describe("subresources", () => {
 
 describe("errors", () => {
   it("RBAC denials are typed 403s carrying the server's Status", async () => {
-    const unprivileged = createClient(adminTestConnection(ns, "unprivileged"));
+    const unprivileged = createClient(await adminTestConnection(ns, "unprivileged"));
     const error = await unprivileged.resource(configMaps).list().catch((e: unknown) => e);
     expect(isForbidden(error)).toBe(true);
     expect((error as KubernetesError).status).toMatchObject({ code: 403, reason: "Forbidden", details: { kind: "configmaps" } });

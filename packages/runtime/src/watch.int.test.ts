@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminTestConnection, testConnection } from "../../../scripts/vitest/test-connection.js";
+import { adminTestConnection, kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
 import { startControlPlane } from "../../testenv/src/index.js";
 import { createClient } from "./client.js";
 import { ResourceExpiredError } from "./errors.js";
@@ -9,7 +9,7 @@ import { type ConfigMap, configMaps, namespaces } from "./test/descriptors.js";
 import type { WatchEvent } from "./types.js";
 
 const ns = `watch-${Date.now()}`;
-const connection = adminTestConnection(ns);
+const connection = await adminTestConnection(ns);
 const k8s = createClient(connection);
 const cms = k8s.resource(configMaps);
 
@@ -57,8 +57,7 @@ describe("watch", () => {
     const proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port) });
     await proxy.start();
     try {
-      const shared = inject("controlPlane");
-      const proxied = testConnection({ server: `https://127.0.0.1:${proxy.port}`, caPem: shared.caPem, certPem: shared.admin.certPem, keyPem: shared.admin.keyPem }, ns);
+      const proxied = await adminTestConnection(ns, "admin", `https://127.0.0.1:${proxy.port}`);
       const proxiedClient = createClient(proxied);
       const start = await cms.list();
       const controller = new AbortController();
@@ -85,7 +84,7 @@ describe("watch", () => {
     // A control plane of its own that compacts etcd every second and serves watches from etcd, so an old
     // resourceVersion really is gone (the shared one keeps a watch cache that hides compaction for minutes).
     const cp = await startControlPlane({ binaries: inject("controlPlane").binaries, apiServerFlags: ["--watch-cache=false", "--etcd-compaction-interval=1s"] });
-    const own = testConnection(cp.adminAccess);
+    const own = await kubeconfigConnection(cp.kubeconfigPath);
     try {
       const ownCms = createClient(own).resource(configMaps);
       const created = await ownCms.create({ metadata: { name: "old" } });
