@@ -192,6 +192,19 @@ describe("subresources", () => {
     expect((error as KubernetesError).message).toMatch(/container nope is not valid for pod logger/);
   });
 
+  it("pod ephemeral containers: added through their subresource only", async () => {
+    const podClient = k8s.resource(pods);
+    await podClient.create({ metadata: { name: "debuggee" }, spec: { containers: [{ name: "main", image: "busybox" }] } });
+    const updated = await podClient.ephemeralContainers.patch("debuggee", {
+      type: "strategic",
+      body: { spec: { ephemeralContainers: [{ name: "debugger", image: "busybox", targetContainerName: "main" }] } },
+    });
+    expect(updated.spec?.ephemeralContainers?.map((c) => c.name)).toEqual(["debugger"]);
+    // The main resource refuses the same change.
+    const refused = await podClient.patch("debuggee", { type: "strategic", body: { spec: { ephemeralContainers: [{ name: "other", image: "busybox" }] } } }).catch((e: unknown) => e);
+    expect((refused as KubernetesError).code).toBe(422);
+  });
+
   it("pod binding and eviction", async () => {
     const podClient = k8s.resource(pods);
     await podClient.create({ metadata: { name: "evictee" }, spec: { containers: [{ name: "main", image: "busybox" }] } });

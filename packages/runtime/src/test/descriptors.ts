@@ -65,7 +65,7 @@ export interface Pod extends KubernetesObject {
   apiVersion?: "v1";
   kind?: "Pod";
   metadata?: ObjectMeta;
-  spec?: { containers: Array<{ name: string; image?: string }>; nodeName?: string };
+  spec?: { containers: Array<{ name: string; image?: string }>; ephemeralContainers?: Array<{ name: string; image?: string; targetContainerName?: string }>; nodeName?: string };
   status?: { phase?: string; podIP?: string };
 }
 export const pods = defineResource<Pod, { items: Pod[] }>()({
@@ -78,6 +78,7 @@ export const pods = defineResource<Pod, { items: Pod[] }>()({
   patchTypes: ["apply", "json", "merge", "strategic"],
   subresources: {
     binding: { kind: { group: "", version: "v1", kind: "Binding" }, verbs: ["create"], patchTypes: [] },
+    ephemeralcontainers: { kind: { group: "", version: "v1", kind: "Pod" }, verbs: ["get", "update", "patch"], patchTypes: ["apply", "json", "merge", "strategic"] },
     eviction: { kind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"], patchTypes: [] },
     log: { verbs: ["get"], patchTypes: [], responseContentTypes: ["text/plain"] },
     status: { kind: { group: "", version: "v1", kind: "Pod" }, verbs: ["get", "update", "patch"], patchTypes: ["apply", "json", "merge", "strategic"] },
