@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { treeHash } from "./tree-hash.test-helper.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 // The built CLI, run as a user would. `pnpm test` builds every package before vitest runs.
@@ -35,19 +35,6 @@ function kubeconfig(name: string, server: string, user: Record<string, unknown>)
     }),
   );
   return file;
-}
-
-function treeHash(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else hash.update(relative(dir, full)).update(readFileSync(full));
-    }
-  };
-  walk(dir);
-  return hash.digest("hex");
 }
 
 beforeAll(() => {

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { treeHash } from "./tree-hash.test-helper.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ControlPlaneAccess, apiRequest } from "../../testenv/src/index.js";
 import { EXIT } from "./errors.js";
@@ -31,19 +31,6 @@ function specClient(fault?: (path: string) => Response | undefined): SpecClient 
       return new Response(res.text, { status: res.status });
     },
   };
-}
-
-function treeHash(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else hash.update(relative(dir, full)).update(readFileSync(full));
-    }
-  };
-  walk(dir);
-  return hash.digest("hex");
 }
 
 async function typeCheck(dir: string, appSource: string): Promise<{ ok: boolean; output: string }> {
