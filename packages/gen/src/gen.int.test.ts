@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { treeHash } from "./tree-hash.test-helper.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ControlPlaneAccess, apiRequest } from "../../testenv/src/index.js";
+import { type ControlPlaneAccess, apiRequest, startControlPlane } from "../../testenv/src/index.js";
 import { EXIT } from "./errors.js";
 import type { SpecClient } from "./fetch-specs.js";
 import { generate } from "./generate.js";
@@ -17,17 +17,17 @@ const runtimeSource = fileURLToPath(new URL("../../runtime/src/index.ts", import
 const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
 
 /** A SpecClient over testenv's admin access; `fault` lets a test corrupt one response, as a faulty proxy would. */
-function specClient(fault?: (path: string) => Response | undefined): SpecClient & { requests: string[] } {
+function specClient(fault?: (path: string) => Response | undefined, access: ControlPlaneAccess = admin): SpecClient & { requests: string[] } {
   const requests: string[] = [];
   return {
-    server: cp.server,
+    server: access.server,
     requests,
-    describe: () => `admin@${cp.server}`,
+    describe: () => `admin@${access.server}`,
     async fetch(path) {
       requests.push(path);
       const injected = fault?.(path);
       if (injected) return injected;
-      const res = await apiRequest(admin, "GET", path);
+      const res = await apiRequest(access, "GET", path);
       return new Response(res.text, { status: res.status });
     },
   };
@@ -203,6 +203,16 @@ export { list, d, plural, wrongKind, noContainers, portName, usage };
   });
 
   it("picks up an installed CRD, typed, with its subresources and patch types", async () => {
+    // A control plane of its own: the shared one must keep serving exactly the built-in API (core is checked against it).
+    const own = await startControlPlane({ binaries: cp.binaries });
+    try {
+      await generateFromCrd(own.adminAccess);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  async function generateFromCrd(admin: ControlPlaneAccess): Promise<void> {
     const created = await apiRequest(admin, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD);
     expect([201, 409]).toContain(created.status);
     // The OpenAPI v3 controller publishes the new group-version shortly after the CRD is established.
@@ -213,7 +223,7 @@ export { list, d, plural, wrongKind, noContainers, portName, usage };
       if (Date.now() > deadline) throw new Error("the CRD never appeared in /openapi/v3");
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const result = await generate({ out, source: { client: specClient() }, cacheDir, groups: ["stable.example.com"] });
+    const result = await generate({ out, source: { client: specClient(undefined, admin) }, cacheDir, groups: ["stable.example.com"] });
     expect(result.groupVersions).toEqual(["apis/stable.example.com/v1"]);
     const index = readFileSync(join(out, "stable.example.com/v1/index.ts"), "utf8");
     expect(index).toMatch(/export const widgets = defineResource<[\s\S]*?namespaced: true/);
@@ -234,5 +244,5 @@ export { w, w2, w3, w4 };
 `,
     );
     expect(check.output).toBe("");
-  });
+  }
 });
