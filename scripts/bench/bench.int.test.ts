@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+// @ts-expect-error plain .mjs helpers of the benchmark driver, without type declarations
+import { benchApp, copyScenarios, ensureNode24, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
+
+// Smoke run of every benchmark scenario with tiny sizes, so `pnpm bench` cannot rot. Timings are not asserted; what
+// the scenarios saw (object and event counts, finite positive figures) is.
+//  - this SDK and raw fetch: always, on this Node (20), from a throwaway app whose node_modules link to the
+//    workspace packages (@org/k8s-core's built dist, undici, typescript, esbuild from the workspace store).
+//  - client-node: on Node 24 (it needs Node >= 22) from the bench workspace (~/.cache/k8s-sdk/bench-app); both are
+//    installed from the npm registry when missing (about a minute on a fresh machine), so CI always runs all three.
+
+type Result = Record<string, unknown> & { peakRssMiB: number; processMs: number };
+const cp = inject("controlPlane");
+const namespace = `bench-smoke-${Date.now().toString(36)}`;
+const watchNamespace = `${namespace}-w`;
+const seeded = 20;
+let app: string;
+let base: { kubeconfig: string; rawCredentials: string };
+await ensureNode24();
+await prepareBenchApp();
+const hasClientNode = existsSync(join(benchApp, "node_modules/@kubernetes/client-node/package.json"));
+
+const positive = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
+const run = (name: string, args: Record<string, unknown>, client: string): Promise<Result> =>
+  client === "clientnode"
+    ? runScenario({ name, args: { ...base, client, ...args }, timeoutMs: 120_000 })
+    : runScenario({ node: process.execPath, appDir: app, name, args: { ...base, client, ...args }, timeoutMs: 120_000 });
+
+beforeAll(async () => {
+  app = mkdtempSync(join(tmpdir(), "bench-smoke-"));
+  const modules = join(app, "node_modules");
+  mkdirSync(join(modules, "@org"), { recursive: true });
+  mkdirSync(join(modules, "@types"), { recursive: true });
+  for (const name of ["auth", "runtime", "core"]) symlinkSync(join(repo, "packages", name), join(modules, "@org", `k8s-${name}`));
+  symlinkSync(realpathSync(join(repo, "packages/auth/node_modules/undici")), join(modules, "undici"));
+  symlinkSync(realpathSync(join(repo, "node_modules/typescript")), join(modules, "typescript"));
+  symlinkSync(realpathSync(join(repo, "node_modules/@types/node")), join(modules, "@types", "node"));
+  const esbuild = readdirSync(join(repo, "node_modules/.pnpm")).find((d) => d.startsWith("esbuild@"));
+  if (esbuild) symlinkSync(join(repo, "node_modules/.pnpm", esbuild, "node_modules/esbuild"), join(modules, "esbuild"));
+  copyScenarios(app);
+  base = {
+    kubeconfig: cp.kubeconfigPath,
+    rawCredentials: writeRawCredentials(join(app, "run"), { server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, keyPem: cp.admin.keyPem }),
+  };
+  if (hasClientNode) copyScenarios(benchApp); // the bench app runs the scenarios as they are in the repo now
+  const seed = await run("seed", { namespace, count: seeded, bytes: 64 }, "raw");
+  expect(seed.seeded).toBe(seeded + 1);
+  await run("seed", { namespace: watchNamespace, count: 0 }, "raw");
+}, 120_000);
+afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+const clientsUnderTest = ["sdk", "raw", ...(hasClientNode ? ["clientnode"] : [])];
+
+describe.each(clientsUnderTest)("bench scenarios, client %s", (client) => {
+  it("1. request overhead: sequential GETs of one ConfigMap", async () => {
+    const r = await run("request", { namespace, name: "target-0", count: 5, warmup: 2 }, client);
+    expect(r.seen).toBe(7);
+    expect(positive(r.usPerRequest)).toBe(true);
+    expect(positive(r.peakRssMiB)).toBe(true);
+  });
+
+  it.each(["paged", "all"])("2. large list, %s", async (mode) => {
+    const r = await run("list", { namespace, mode, limit: 7 }, client);
+    expect(r.items).toBe(seeded + 1);
+    expect(positive(r.ms)).toBe(true);
+    expect(positive(r.peakRssMiB)).toBe(true);
+  });
+
+  it("3. watch: replay throughput and write-to-delivery delay", async () => {
+    const r = await run("watch", { listNamespace: namespace, writeNamespace: watchNamespace, count: seeded, writes: 5, concurrency: 2, prefix: `smoke-${client}` }, client);
+    expect(r.events).toBe(seeded);
+    expect(r.writes).toBe(5);
+    for (const key of ["eventsPerSec", "delayMedianMs", "delayP95Ms"]) expect(positive(r[key]), key).toBe(true);
+  });
+
+  it("4. cold start: import, load kubeconfig, list namespaces", async () => {
+    const r = await run("cold", {}, client);
+    expect(r.hasDefault).toBe(true);
+    expect(r.namespaces as number).toBeGreaterThanOrEqual(4);
+    expect(positive(r.processMs)).toBe(true);
+  });
+
+  // Raw fetch has no SDK to bundle or type-check: scenarios 5 and 6 compare the two SDKs only.
+  if (client !== "raw") it("5. bundle of a minimal app", async () => {
+    const outDir = join(client === "clientnode" ? benchApp : app, "run", "smoke-bundles");
+    const r = await run("bundle", { outDir, clients: [client] }, client);
+    const bundle = (r.bundles as Record<string, { bytes: number; gzipBytes: number }>)[client];
+    expect(bundle.bytes).toBeGreaterThan(1000);
+    expect(bundle.gzipBytes).toBeLessThan(bundle.bytes);
+    rmSync(dirname(join(outDir, "x")), { recursive: true, force: true });
+  });
+
+  if (client !== "raw") it("6. tsc --noEmit of the five-resource app", async () => {
+    const r = await run("typecheck", {}, client);
+    expect(r.files as number).toBeGreaterThan(10);
+    expect(positive(r.ms)).toBe(true);
+  });
+});

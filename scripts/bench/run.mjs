@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Benchmark suite (not a test): this SDK (@org/k8s-core, installed from its packed tarballs) against
+// @kubernetes/client-node (latest) and raw undici fetch with the same TLS settings (the floor), on one real local
+// control plane. Scenarios run as child processes under Node 24 (client-node needs Node >= 22), clients alternating
+// within each round, several rounds; medians and ratios (this SDK / other) against the goals. Prints a markdown
+// table and writes bench-results/bench.json.
+//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,watch,cold,bundle,typecheck,gen,footprint]
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { benchApp, cacheRoot, clients, ensureNode24, median, node24Bin, packTarballs, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
+
+const exec = promisify(execFile);
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+const quick = flag("quick");
+const rounds = Number(option("rounds")) || (quick ? 1 : 5);
+const only = option("only")?.split(",");
+const want = (s) => !only || only.includes(s);
+const sizes = quick
+  ? { gets: 50, configMaps: 300, pageLimit: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1 }
+  : { gets: 2000, configMaps: 5000, pageLimit: 500, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5 };
+const log = (...a) => process.stderr.write(`${a.join(" ")}\n`);
+const names = { sdk: "this SDK", clientnode: "client-node", raw: "raw fetch" };
+
+log("building the workspace packages ...");
+await exec("pnpm", ["exec", "turbo", "run", "build", "--output-logs=errors-only"], { cwd: repo });
+const node24 = await ensureNode24();
+const versions = { node: node24, driverNode: process.version, ...(await prepareBenchApp()) };
+log(`versions: ${JSON.stringify(versions)}`);
+
+const runDir = join(benchApp, "run");
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+const raw = {}; // per scenario, per client: list of results
+const record = (scenario, client, result) => ((raw[scenario] ??= {})[client] ??= []).push(result);
+const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
+
+const { startControlPlane, PINNED_KUBERNETES_VERSION } = await import(join(repo, "packages/testenv/dist/index.js"));
+const needsCluster = ["request", "list", "watch", "cold"].some(want);
+const cp = needsCluster ? await startControlPlane() : null;
+try {
+  if (cp) {
+    const base = { kubeconfig: cp.kubeconfigPath, rawCredentials: writeRawCredentials(runDir, { server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, keyPem: cp.admin.keyPem }) };
+    log(`seeding ${sizes.configMaps} ConfigMaps ...`);
+    const seeded = await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-list", count: sizes.configMaps } });
+    await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-watch", count: 0 } });
+    log(`seeded ${seeded.seeded} objects in ${(seeded.ms / 1000).toFixed(1)} s`);
+    for (let round = 0; round < rounds; round++) {
+      log(`round ${round + 1}/${rounds}`);
+      const order = rotate(clients, round);
+      for (const client of order) {
+        if (!want("request")) break;
+        record("request", client, await runScenario({ name: "request", args: { ...base, client, namespace: "bench-list", name: "target-0", count: sizes.gets } }));
+      }
+      for (const mode of ["paged", "all"]) {
+        for (const client of order) {
+          if (!want("list")) break;
+          record(`list-${mode}`, client, await runScenario({ name: "list", args: { ...base, client, namespace: "bench-list", mode, limit: sizes.pageLimit } }));
+        }
+      }
+      for (const client of order) {
+        if (!want("watch")) break;
+        record("watch", client, await runScenario({ name: "watch", args: { ...base, client, listNamespace: "bench-list", writeNamespace: "bench-watch", count: sizes.watchEvents, writes: sizes.watchWrites, prefix: `w${round}-${client}` } }));
+      }
+      for (const client of order) {
+        if (!want("cold")) break;
+        record("cold", client, await runScenario({ name: "cold", args: { ...base, client } }));
+      }
+    }
+  }
+} finally {
+  await cp?.stop();
+}
+
+// Machine-only scenarios, after the control plane is gone (no CPU taken by it).
+if (want("typecheck")) {
+  for (let round = 0; round < sizes.typecheckRounds; round++) {
+    for (const client of rotate(["sdk", "clientnode"], round)) record("typecheck", client, await runScenario({ name: "typecheck", args: { client } }));
+  }
+}
+let bundles;
+if (want("bundle")) bundles = (await runScenario({ name: "bundle", args: { client: "both", outDir: join(runDir, "bundles") } })).bundles;
+let footprint;
+if (want("footprint")) footprint = await installFootprint();
+let gen;
+if (want("gen") && !flag("skip-gen") && !quick) {
+  log("running scripts/bench/gen.mjs --rounds 3 ...");
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repo, "scripts/bench/gen.mjs"), "--rounds", "3"], { stdio: ["ignore", "ignore", "inherit"] });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`gen.mjs exited with ${code}`))));
+  });
+}
+if (want("gen") && existsSync(join(repo, "bench-results/gen.json"))) gen = JSON.parse(readFileSync(join(repo, "bench-results/gen.json"), "utf8"));
+
+/** Packages and bytes that `npm install` brings into a fresh app: our three tarballs vs client-node. */
+async function installFootprint() {
+  const root = join(cacheRoot, "bench-footprint");
+  rmSync(root, { recursive: true, force: true });
+  const tarballs = await packTarballs(join(root, "packs"));
+  const result = {};
+  for (const [client, specs] of [["sdk", tarballs], ["clientnode", [`@kubernetes/client-node@${versions["@kubernetes/client-node"]}`]]]) {
+    const app = join(root, client);
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: `footprint-${client}`, version: "1.0.0", private: true }));
+    const env = { ...process.env, PATH: `${dirname(node24Bin)}:${process.env.PATH}` };
+    await exec("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...specs], { cwd: app, env, timeout: 600_000 });
+    const lock = JSON.parse(readFileSync(join(app, "node_modules/.package-lock.json"), "utf8"));
+    const packages = Object.keys(lock.packages).filter((k) => k.startsWith("node_modules/")).length;
+    let bytes = 0;
+    let files = 0;
+    const walk = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.isFile()) {
+          bytes += statSync(p).size;
+          files++;
+        }
+      }
+    };
+    walk(join(app, "node_modules"));
+    result[client] = { packages, files, bytes };
+  }
+  rmSync(root, { recursive: true, force: true });
+  return result;
+}
+
+// ---- medians, ratios, goals ----
+const med = (scenario, client, key) => median((raw[scenario]?.[client] ?? []).map((r) => r[key]));
+const rows = [];
+/** lowerIsBetter: ratio = sdk / other must be <= goal; else ratio must be >= goal. */
+function row(scenario, metric, unit, values, goals = {}, lowerIsBetter = true) {
+  const ratio = (other) => (values.sdk != null && values[other] ? values.sdk / values[other] : null);
+  const r = { scenario, metric, unit, values, ratios: { clientnode: ratio("clientnode"), raw: ratio("raw") }, goals, lowerIsBetter, met: {} };
+  for (const [other, goal] of Object.entries(goals)) {
+    const x = r.ratios[other];
+    r.met[other] = x == null ? null : lowerIsBetter ? x <= goal : x >= goal;
+  }
+  rows.push(r);
+}
+const pick = (scenario, key) => Object.fromEntries(clients.map((c) => [c, med(scenario, c, key)]));
+if (raw.request) row(`1. request overhead (${sizes.gets} sequential GETs)`, "per request", "µs", pick("request", "usPerRequest"), { raw: 1.1 });
+for (const mode of ["paged", "all"]) {
+  if (!raw[`list-${mode}`]) continue;
+  const label = `2. list ${sizes.configMaps} ConfigMaps ${mode === "paged" ? `(pages of ${sizes.pageLimit})` : "(one response)"}`;
+  row(label, "wall", "ms", pick(`list-${mode}`, "ms"), { clientnode: 0.5, raw: 1.15 });
+  row(label, "peak RSS", "MiB", pick(`list-${mode}`, "peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
+}
+if (raw.watch) {
+  row(`3. watch: replay of ${sizes.watchEvents} events`, "throughput", "events/s", pick("watch", "eventsPerSec"), { clientnode: 2 }, false);
+  row(`3. watch: ${sizes.watchWrites} live creates`, "write→delivery median", "ms", pick("watch", "delayMedianMs"));
+  row(`3. watch: ${sizes.watchWrites} live creates`, "write→delivery p95", "ms", pick("watch", "delayP95Ms"));
+  row(`3. watch: ${sizes.watchWrites} live creates`, "peak RSS", "MiB", pick("watch", "peakRssMiB"));
+}
+if (raw.cold) {
+  row("4. cold start (import, kubeconfig, list namespaces)", "process wall", "ms", pick("cold", "processMs"), { clientnode: 0.25 });
+  row("4. cold start", "peak RSS", "MiB", pick("cold", "peakRssMiB"));
+}
+if (bundles) {
+  row("5. bundle (esbuild --minify, list pods)", "size", "KiB", { sdk: bundles.sdk.bytes / 1024, clientnode: bundles.clientnode.bytes / 1024, raw: null }, { clientnode: 0.1 });
+  row("5. bundle", "gzipped", "KiB", { sdk: bundles.sdk.gzipBytes / 1024, clientnode: bundles.clientnode.gzipBytes / 1024, raw: null });
+}
+if (raw.typecheck) {
+  row("6. tsc --noEmit (5 resource types, skipLibCheck)", "wall", "ms", { ...pick("typecheck", "ms"), raw: null }, { clientnode: 0.5 });
+  row("6. tsc --noEmit", "files / types", "", { sdk: `${med("typecheck", "sdk", "files")} / ${med("typecheck", "sdk", "types")}`, clientnode: `${med("typecheck", "clientnode", "files")} / ${med("typecheck", "clientnode", "types")}`, raw: null });
+}
+if (footprint) {
+  row("8. npm install footprint", "packages", "", { sdk: footprint.sdk.packages, clientnode: footprint.clientnode.packages, raw: null });
+  row("8. npm install footprint", "node_modules bytes", "MiB", { sdk: footprint.sdk.bytes / 2 ** 20, clientnode: footprint.clientnode.bytes / 2 ** 20, raw: null });
+}
+
+const fmt = (v) => (v == null ? "–" : typeof v === "string" ? v : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmtRatio = (r, other) => {
+  const x = r.ratios[other];
+  if (x == null || typeof r.values.sdk === "string") return "–";
+  const goal = r.goals[other];
+  if (goal === undefined) return x.toFixed(2);
+  return `${x.toFixed(2)} (goal ${r.lowerIsBetter ? "≤" : "≥"} ${goal}: ${r.met[other] ? "met" : "**missed**"})`;
+};
+const lines = [];
+lines.push(`k8s SDK benchmarks: Kubernetes v${PINNED_KUBERNETES_VERSION}, scenarios on Node ${node24} (driver ${process.version}), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; median of ${rounds} rounds${quick ? " (QUICK sizes)" : ""}`);
+lines.push(`this SDK = @org/k8s-core ${versions["@org/k8s-core"]} (+ runtime ${versions["@org/k8s-runtime"]}, auth ${versions["@org/k8s-auth"]}, from packed tarballs); client-node = @kubernetes/client-node ${versions["@kubernetes/client-node"]}; raw = undici ${versions.undici} fetch + JSON.parse`);
+lines.push("");
+lines.push("| scenario | metric | this SDK | client-node | raw fetch | SDK / client-node | SDK / raw |");
+lines.push("| --- | --- | --- | --- | --- | --- | --- |");
+for (const r of rows) {
+  const u = r.unit ? ` ${r.unit}` : "";
+  const cell = (v) => (v == null ? "–" : `${fmt(v)}${typeof v === "string" ? "" : u}`);
+  lines.push(`| ${r.scenario} | ${r.metric} | ${cell(r.values.sdk)} | ${cell(r.values.clientnode)} | ${cell(r.values.raw)} | ${fmtRatio(r, "clientnode")} | ${fmtRatio(r, "raw")} |`);
+}
+if (gen) {
+  lines.push("");
+  lines.push(`7. generation (scripts/bench/gen.mjs, bench-results/gen.json, Node ${gen.node}, median of ${gen.rounds}):`);
+  for (const m of gen.medians) lines.push(`- ${m.scenario}: ${(m.wallMs / 1000).toFixed(2)} s, ${m.peakRssMiB} MiB (goal 10 s / 1 GiB: ${m.wallMs <= 10_000 && m.peakRssMiB <= 1024 ? "met" : "missed"})`);
+}
+console.log(lines.join("\n"));
+mkdirSync(join(repo, "bench-results"), { recursive: true });
+const outFile = join(repo, "bench-results", quick ? "bench-quick.json" : "bench.json");
+writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), kubernetes: PINNED_KUBERNETES_VERSION, versions, rounds, sizes, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30 }, rows, bundles, footprint, gen: gen?.medians, raw }, null, 2)}\n`);
+log(`wrote ${outFile}`);
