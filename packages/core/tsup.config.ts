@@ -9,6 +9,7 @@ for (const group of readdirSync(generated).sort()) {
   if (group.startsWith("_") || !statSync(join(generated, group)).isDirectory()) continue;
   for (const version of readdirSync(join(generated, group)).sort()) {
     entries[`${group}/${version}/index`] = join(generated, group, version, "index.ts");
+    entries[`${group}/${version}/paths`] = join(generated, group, version, "paths.ts");
   }
 }
 

@@ -133,7 +133,9 @@ function emitGroupVersionIndex(
   const lines = [header(`/openapi/v3 ${doc.key}`)];
   if (typed.length > 0) lines.push(`import { defineResource } from ${JSON.stringify(runtimeImport)};`, "");
   for (const ns of [...namespaces].sort()) lines.push(`export type * from "../../${SCHEMAS_DIR}/${ns}.js";`);
-  lines.push(`export type { paths } from "./paths.js";`, "");
+  // The typed paths for openapi-fetch live in `./paths.js`, imported only by those who use them: they are about half of
+  // the generated types, and every importer of this module would otherwise parse them.
+  lines.push("");
   lines.push(`/** The group-version these resources belong to. */`);
   lines.push(`export const groupVersion = { group: ${JSON.stringify(doc.group)}, version: ${JSON.stringify(doc.version)}, apiVersion: ${JSON.stringify(gvLabel)} } as const;`);
   const ref = (name: string) => `import("../../${SCHEMAS_DIR}/${name.slice(0, name.lastIndexOf("."))}.js").${schemaShortName(name)}`;

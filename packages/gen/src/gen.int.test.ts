@@ -137,6 +137,7 @@ const port: NonNullable<NonNullable<import("./generated/core/v1/index.js").Servi
 const portName: typeof port | string = "http";
 import { createApi } from "./generated/api.js";
 import type { KubeClient } from "@org/k8s-runtime";
+import type { paths as CoreV1Paths } from "./generated/core/v1/paths.js";
 declare const client: KubeClient;
 const api = createApi(client);
 async function usage() {
@@ -148,8 +149,11 @@ async function usage() {
   await api.core.v1.namespaces.get("x", { namespace: "y" });
   // @ts-expect-error configmaps have no scale subresource
   api.core.v1.configMaps.scale;
+  const raw = client.fetchClient<CoreV1Paths>();
+  const listed = await raw.GET("/api/v1/namespaces/{namespace}/configmaps", { params: { path: { namespace: "default" } } });
+  const firstName: string | undefined = listed.data?.items[0]?.metadata?.name;
   await api.rbacAuthorization.v1.clusterRoles.apply({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "r" } }, { fieldManager: "me" });
-  return ip;
+  return [ip, firstName];
 }
 export { list, d, plural, wrongKind, noContainers, portName, usage };
 `,

@@ -3,7 +3,6 @@
 import { defineResource } from "@org/k8s-runtime";
 
 export type * from "../../_schemas/io.k8s.api.autoscaling.v2.js";
-export type { paths } from "./paths.js";
 
 /** The group-version these resources belong to. */
 export const groupVersion = { group: "autoscaling", version: "v2", apiVersion: "autoscaling/v2" } as const;

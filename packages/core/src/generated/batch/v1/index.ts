@@ -3,7 +3,6 @@
 import { defineResource } from "@org/k8s-runtime";
 
 export type * from "../../_schemas/io.k8s.api.batch.v1.js";
-export type { paths } from "./paths.js";
 
 /** The group-version these resources belong to. */
 export const groupVersion = { group: "batch", version: "v1", apiVersion: "batch/v1" } as const;

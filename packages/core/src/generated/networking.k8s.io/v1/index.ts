@@ -3,7 +3,6 @@
 import { defineResource } from "@org/k8s-runtime";
 
 export type * from "../../_schemas/io.k8s.api.networking.v1.js";
-export type { paths } from "./paths.js";
 
 /** The group-version these resources belong to. */
 export const groupVersion = { group: "networking.k8s.io", version: "v1", apiVersion: "networking.k8s.io/v1" } as const;

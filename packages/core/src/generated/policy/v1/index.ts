@@ -3,7 +3,6 @@
 import { defineResource } from "@org/k8s-runtime";
 
 export type * from "../../_schemas/io.k8s.api.policy.v1.js";
-export type { paths } from "./paths.js";
 
 /** The group-version these resources belong to. */
 export const groupVersion = { group: "policy", version: "v1", apiVersion: "policy/v1" } as const;
