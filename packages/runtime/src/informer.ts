@@ -1,3 +1,4 @@
+import { pause } from "./backoff.js";
 import { KubernetesError, ResourceExpiredError } from "./errors.js";
 import type { ListOptions, ListScopeOptions, ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject, WatchEvent } from "./types.js";
@@ -224,13 +225,8 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
         if (!(error instanceof ResourceExpiredError)) this.#emit({ type: "error", error });
         const min = this.#options.minBackoffMs ?? 800;
         const ceiling = Math.min(this.#options.maxBackoffMs ?? 30_000, min * 2 ** failures++);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, error instanceof ResourceExpiredError ? 0 : ceiling / 2 + (Math.random() * ceiling) / 2);
-          signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
+        // An expired watch re-lists at once; anything else backs off.
+        if (!(error instanceof ResourceExpiredError)) await pause(ceiling, signal);
       }
     }
   }

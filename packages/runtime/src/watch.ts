@@ -1,7 +1,8 @@
-import { KubernetesError, ResourceExpiredError, TransportError, errorFromResponse } from "./errors.js";
+import { KubernetesError, TransportError, errorFromResponse } from "./errors.js";
 import type { Transport } from "./transport.js";
 import type { KubernetesObject, Status, WatchEvent } from "./types.js";
-import type { Query } from "./url.js";
+import { type Query, queryString } from "./url.js";
+import { pause } from "./backoff.js";
 
 /** Options of a watch. */
 export interface WatchOptions {
@@ -68,7 +69,7 @@ export async function* watchPath<T extends KubernetesObject>(
     };
     let res: Response;
     try {
-      res = await transport.request({ method: "GET", path: path + queryFrom(query), idempotent: false, stream: true, ...(signal ? { signal } : {}) });
+      res = await transport.request({ method: "GET", path: path + queryString(query), idempotent: false, stream: true, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (aborted(signal)) return;
       if (error instanceof KubernetesError && !(error.code >= 500 || error.code === 429)) throw error;
@@ -97,24 +98,3 @@ export async function* watchPath<T extends KubernetesObject>(
     }
   }
 }
-
-function queryFrom(query: Query): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.append(key, String(value));
-  return `?${params}`;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  const jittered = ms / 2 + (Math.random() * ms) / 2;
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, jittered);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-export { ResourceExpiredError };
