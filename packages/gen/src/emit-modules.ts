@@ -5,6 +5,7 @@ import {
   HTTP_METHODS,
   type OpenApiDocument,
   type PathItemObject,
+  type SchemaObject,
   groupVersionDir,
 } from "./openapi.js";
 import { type ResourceInfo, extractResources } from "./resources.js";
@@ -20,7 +21,7 @@ function schemaModule(ns: string): string {
   return `${SCHEMAS_DIR}/${ns}.ts`;
 }
 
-async function emitSchemaNamespace(ns: string, schemas: SchemaNamespaces["namespaces"] extends Map<string, infer V> ? V : never): Promise<string> {
+async function emitSchemaNamespace(ns: string, schemas: Map<string, SchemaObject>): Promise<string> {
   const document: OpenApiDocument = {
     openapi: "3.0.0",
     info: { title: ns, version: "" },
