@@ -1,18 +1,19 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
-import { type Dispatcher, fetch as undiciFetch } from "undici";
+import type { Agent as HttpAgent } from "node:http";
 import { type ExecAuthenticator, type ExecCredentials, sharedExecAuthenticator } from "./credentials/exec-plugin.js";
 import { OidcAuthenticator } from "./credentials/oidc.js";
 import { TokenFileSource } from "./credentials/token-file.js";
 import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.js";
 import type { ResolvedConfig } from "./resolved.js";
-import { createDispatcher, proxyFor } from "./transport.js";
+import { httpFetch } from "./http/fetch.js";
+import { acquireAgent, proxyFor } from "./transport.js";
 import type { Connection, ConnectionTls } from "./types.js";
 
 /** The request could not be sent: TLS verification, connection refused, proxy failure. Names the server. */
 export class ConnectionError extends Error {
   override readonly name = "ConnectionError";
-  /** Node/undici error code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...). */
+  /** Node error code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...). */
   readonly code: string | undefined;
   constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
     super(message, options);
@@ -81,8 +82,9 @@ export class KubeConnection implements Connection {
   readonly #tokenFile: TokenFileSource | undefined;
   readonly #exec: ExecAuthenticator | undefined;
   readonly #oidc: OidcAuthenticator | undefined;
-  #dispatcher: { dispatcher: Dispatcher; close(): Promise<void> } | undefined;
-  #dispatcherKey: string | undefined;
+  #agent: { agent: HttpAgent; close(): void } | undefined;
+  #agentKey: string | undefined;
+  readonly #headerLines: Record<string, string[]> | undefined;
   #closed = false;
   /** Current TLS material (files are re-read at most once a second) and its printable, redacting view. */
   #tls: ConnectionTls;
@@ -109,6 +111,8 @@ export class KubeConnection implements Connection {
       this.#exec = sharedExecAuthenticator({ exec: auth.exec, user: auth.user, cluster: config.execCluster, env: options.env, timeoutMs: options.execTimeoutMs });
     }
     if (auth.kind === "oidc") this.#oidc = new OidcAuthenticator(auth.config);
+    const lines = impersonationHeaderLines(config.impersonate);
+    this.#headerLines = lines && Object.keys(lines).length > 0 ? lines : undefined;
   }
 
   /** TLS material in use, as PEM; printing or serializing it shows no key or certificate. */
@@ -187,17 +191,17 @@ export class KubeConnection implements Connection {
     return headers;
   }
 
-  #dispatcherFor(exec: ExecCredentials | undefined): Dispatcher {
+  #agentFor(exec: ExecCredentials | undefined): HttpAgent {
     this.#reloadTlsFiles();
     const cert = exec?.cert && exec.key ? { cert: exec.cert, key: exec.key } : undefined;
     const key = `${this.#tlsVersion}:${cert?.cert ?? ""}`;
-    if (!this.#dispatcher || this.#dispatcherKey !== key) {
-      const previous = this.#dispatcher;
-      this.#dispatcher = createDispatcher(this.#tls, this.#proxy, cert, impersonationHeaderLines(this.#config.impersonate));
-      this.#dispatcherKey = key;
-      void previous?.close().catch(() => {});
+    if (!this.#agent || this.#agentKey !== key) {
+      // The previous pool finishes its in-flight requests (a running watch, say) and then closes.
+      this.#agent?.close();
+      this.#agent = acquireAgent(this.#https, this.#tls, this.#proxy, cert);
+      this.#agentKey = key;
     }
-    return this.#dispatcher.dispatcher;
+    return this.#agent.agent;
   }
 
   fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
@@ -221,21 +225,14 @@ export class KubeConnection implements Connection {
     // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
     const callerAuthorization = headers.has("authorization");
     if (sent.authorization && !callerAuthorization) headers.set("Authorization", sent.authorization);
-    // Impersonate-* lines are added by the dispatcher, one line per value (see createDispatcher).
+    // Impersonate-* go as one header line per value (client-go does; `Headers` would join them).
     if (this.#config.disableCompression) headers.set("Accept-Encoding", "identity");
     if (!headers.has("user-agent")) headers.set("User-Agent", "k8s-sdk-ts/0.1.0");
-    // Let undici finish returning the previous request's socket to the pool (it checks idle sockets in the check
-    // phase), so back-to-back sequential requests reuse one kept-alive connection instead of opening a second one.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     let res: Response;
     try {
-      res = (await undiciFetch(url, {
-        ...(requestInit as object),
-        headers,
-        dispatcher: this.#dispatcherFor(sent.exec),
-      } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+      res = await httpFetch(new URL(url), { ...requestInit, headers }, { agent: this.#agentFor(sent.exec), headerLines: this.#headerLines });
     } catch (error) {
-      if ((error as Error).name === "AbortError" || requestInit.signal?.aborted) throw error;
+      if (requestInit.signal?.aborted) throw error;
       throw transportError(error, url, this.describe());
     }
     if (res.status === 401 && !callerAuthorization) {
@@ -256,8 +253,8 @@ export class KubeConnection implements Connection {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#dispatcher?.close().catch(() => {});
-    this.#dispatcher = undefined;
+    this.#agent?.close();
+    this.#agent = undefined;
   }
 
   [inspect.custom](): string {

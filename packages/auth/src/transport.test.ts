@@ -1,9 +1,9 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fetch } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSocks5Proxy } from "./testing/proxies.js";
-import { createDispatcher, noProxyMatches, proxyFor, tlsOptions } from "./transport.js";
+import { httpFetch } from "./http/fetch.js";
+import { acquireAgent, noProxyMatches, proxyFor, tlsOptions } from "./transport.js";
 
 describe("proxy selection", () => {
   it("proxy-url wins over the environment", () => {
@@ -50,7 +50,7 @@ describe("TLS options", () => {
   });
 });
 
-describe("dispatcher", () => {
+describe("agents and httpFetch", () => {
   let server: Server;
   let origin: string;
   let seen: Array<{ headers: string[] }>;
@@ -66,37 +66,34 @@ describe("dispatcher", () => {
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("sends one header line per impersonated group", async () => {
-    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, undefined, undefined, {
-      "Impersonate-User": ["bob"],
-      "Impersonate-Group": ["a", "b"],
-    });
-    await (await fetch(`${origin}/x`, { dispatcher })).text();
+    const { agent, close } = acquireAgent(false, { insecureSkipVerify: false }, undefined);
+    const headerLines = { "Impersonate-User": ["bob"], "Impersonate-Group": ["a", "b"] };
+    await (await httpFetch(new URL(`${origin}/x`), {}, { agent, headerLines })).text();
     const lines = seen[0]!.headers;
     const pairs = lines.flatMap((v, i) => (i % 2 === 0 ? [[v.toLowerCase(), lines[i + 1]]] : []));
     expect(pairs.filter(([n]) => n === "impersonate-group")).toEqual([
       ["impersonate-group", "a"],
       ["impersonate-group", "b"],
     ]);
-    await close();
+    close();
   });
 
   it("reaches the server through a socks5 proxy", async () => {
     const proxy = await startSocks5Proxy();
-    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, proxy.url);
-    expect(await (await fetch(`${origin}/x`, { dispatcher })).text()).toBe("ok");
-    await new Promise((resolve) => setImmediate(resolve)); // as Connection.fetch does before each request
-    expect(await (await fetch(`${origin}/y`, { dispatcher })).text()).toBe("ok");
+    const { agent, close } = acquireAgent(false, { insecureSkipVerify: false }, proxy.url);
+    expect(await (await httpFetch(new URL(`${origin}/x`), {}, { agent })).text()).toBe("ok");
+    expect(await (await httpFetch(new URL(`${origin}/y`), {}, { agent })).text()).toBe("ok");
     expect(proxy.targets).toEqual([new URL(origin).host]);
-    await close();
+    close();
     await proxy.close();
   });
 
   it("a socks5 proxy that wants a password it was not given fails clearly", async () => {
     const proxy = await startSocks5Proxy({ username: "u", password: "p" });
-    const { dispatcher, close } = createDispatcher({ insecureSkipVerify: false }, proxy.url.replace("u:p@", ""));
-    const error = await fetch(`${origin}/x`, { dispatcher }).catch((e: Error) => e);
-    expect(String((error as Error).cause)).toMatch(/accepts none of the offered authentication methods/);
-    await close();
+    const { agent, close } = acquireAgent(false, { insecureSkipVerify: false }, proxy.url.replace("u:p@", ""));
+    const error = await httpFetch(new URL(`${origin}/x`), {}, { agent }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/accepts none of the offered authentication methods/);
+    close();
     await proxy.close();
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
-import { Agent, type Dispatcher, ProxyAgent } from "undici";
-import { socks5Connector } from "./socks5.js";
+import type { Agent as HttpAgent } from "node:http";
+import { type PooledAgent, newAgent } from "./http/agent.js";
 import type { ConnectionTls } from "./types.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,26 +67,17 @@ export function tlsOptions(tls: ConnectionTls, clientCert?: { cert: string; key:
 }
 
 interface SharedPool {
-  dispatcher: Dispatcher;
+  pooled: PooledAgent;
   refs: number;
 }
 
 /** Pools shared by every connection with the same TLS material and proxy (client-go's tlsCache does the same). */
 const pools = new Map<string, SharedPool>();
 
-function poolKey(tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined): string {
+function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined): string {
   // Hashed, so no key material is kept as a map key.
-  const material = [tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy];
+  const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy];
   return createHash("sha256").update(JSON.stringify(material)).digest("hex");
-}
-
-function newPool(tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined): Dispatcher {
-  // No body timeout: quiet watches live until their caller aborts them. Idle sockets are kept for reuse.
-  const common = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, bodyTimeout: 0, headersTimeout: 60_000 };
-  const connect = tlsOptions(tls, clientCert);
-  if (proxy && /^socks5h?:/i.test(proxy)) return new Agent({ connect: socks5Connector({ proxy: new URL(proxy), tls: connect }), ...common });
-  if (proxy) return new ProxyAgent({ uri: proxy, requestTls: connect, ...common });
-  return new Agent({ connect, ...common });
 }
 
 /** How many shared pools are open (for tests). */
@@ -95,46 +86,33 @@ export function openPoolCount(): number {
 }
 
 /**
- * One pool of kept-alive connections per server identity (TLS material and proxy), shared by every connection that
- * uses the same one: many sequential requests share one TLS handshake. `close()` releases this user's reference;
- * the pool closes when the last user releases it.
+ * One pool of kept-alive connections per server identity (scheme, TLS material and proxy), shared by every
+ * connection that uses the same one: many sequential requests share one TLS handshake. `close()` releases this
+ * user's reference; the pool closes (idle sockets now, busy ones when their request ends) when the last user
+ * releases it.
  */
-export function createDispatcher(
+export function acquireAgent(
+  https: boolean,
   tls: ConnectionTls,
   proxy: string | undefined,
   clientCert?: { cert: string; key: string },
-  extraHeaders?: Record<string, string[]>,
-): { dispatcher: Dispatcher; close(): Promise<void> } {
-  const key = poolKey(tls, proxy, clientCert);
+): { agent: HttpAgent; close(): void } {
+  const key = poolKey(https, tls, proxy, clientCert);
   let shared = pools.get(key);
   if (!shared) {
-    shared = { dispatcher: newPool(tls, proxy, clientCert), refs: 0 };
+    shared = { pooled: newAgent(https ? tlsOptions(tls, clientCert) : undefined, proxy), refs: 0 };
     pools.set(key, shared);
   }
   shared.refs++;
   const pool = shared;
   let released = false;
-  const close = async () => {
+  const close = () => {
     if (released) return;
     released = true;
     if (--pool.refs === 0) {
       pools.delete(key);
-      await pool.dispatcher.close();
+      pool.pooled.close();
     }
   };
-  const base = pool.dispatcher;
-  if (!extraHeaders || Object.keys(extraHeaders).length === 0) return { dispatcher: base, close };
-  // fetch's Headers joins repeated values with ", "; Kubernetes needs one line per Impersonate-Group (and extra
-  // value), as client-go sends them. Add those lines below fetch, where each value can stay its own header.
-  const dispatcher = base.compose((dispatch) => (options, handler) => dispatch({ ...options, headers: withHeaders(options.headers, extraHeaders) }, handler));
-  return { dispatcher, close };
-}
-
-function withHeaders(headers: Dispatcher.DispatchOptions["headers"], extra: Record<string, string[]>): Dispatcher.DispatchOptions["headers"] {
-  if (Array.isArray(headers)) return [...headers, ...Object.entries(extra).flatMap(([name, values]) => values.flatMap((value) => [name, value]))];
-  const merged: Record<string, string | string[] | undefined> = {};
-  if (headers && typeof headers === "object" && !(Symbol.iterator in headers)) Object.assign(merged, headers);
-  else if (headers) for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>) merged[name] = value;
-  for (const [name, values] of Object.entries(extra)) merged[name.toLowerCase()] = values;
-  return merged;
+  return { agent: pool.pooled.agent, close };
 }

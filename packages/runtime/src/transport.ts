@@ -82,7 +82,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The most specific reason a fetch failed: undici hides it in `cause` (sometimes an AggregateError). */
+/** The most specific reason a fetch failed: fetch implementations hide it in `cause` (sometimes an AggregateError). */
 function describeCause(error: unknown): string {
   let cause = (error as { cause?: unknown }).cause ?? error;
   if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];

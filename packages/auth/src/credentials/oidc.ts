@@ -1,4 +1,5 @@
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "node:https";
+import { httpFetch } from "../http/fetch.js";
 import { CredentialError } from "../errors.js";
 
 /** Seconds before expiry at which an id-token is refreshed (client-go uses 10 s). */
@@ -23,7 +24,7 @@ function tokenExpiry(idToken: string): number | undefined {
 export class OidcAuthenticator {
   readonly #config: Record<string, string>;
   readonly #now: () => number;
-  readonly #dispatcher: Agent;
+  readonly #agent: Agent;
   #idToken: string | undefined;
   #refreshToken: string | undefined;
   #pending: Promise<string> | undefined;
@@ -36,7 +37,7 @@ export class OidcAuthenticator {
     const ca = config["idp-certificate-authority-data"]
       ? Buffer.from(config["idp-certificate-authority-data"], "base64").toString("utf8")
       : undefined;
-    this.#dispatcher = new Agent({ connect: ca ? { ca } : {} });
+    this.#agent = new Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
   }
 
   async token(): Promise<string> {
@@ -54,10 +55,15 @@ export class OidcAuthenticator {
     if (sent && sent === this.#idToken) this.#idToken = undefined;
   }
 
+  /** The issuer's CA applies to https URLs; plain http (tests, local issuers) uses Node's default agent. */
+  #agentFor(url: string): Agent | undefined {
+    return url.startsWith("https:") ? this.#agent : undefined;
+  }
+
   async #refresh(): Promise<string> {
     if (!this.#refreshToken) throw new CredentialError("getting credentials: No valid id-token, and cannot refresh without refresh-token");
     const issuer = this.#config["idp-issuer-url"]!.replace(/\/+$/, "");
-    const discovery = await undiciFetch(`${issuer}/.well-known/openid-configuration`, { dispatcher: this.#dispatcher }).catch((error: Error) => {
+    const discovery = await httpFetch(new URL(`${issuer}/.well-known/openid-configuration`), {}, { agent: this.#agentFor(issuer) }).catch((error: Error) => {
       throw new CredentialError(`getting credentials: oidc: cannot reach the issuer ${issuer}: ${error.message}`);
     });
     if (!discovery.ok) throw new CredentialError(`getting credentials: oidc: ${issuer}/.well-known/openid-configuration answered ${discovery.status}`);
@@ -66,11 +72,12 @@ export class OidcAuthenticator {
     const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: this.#refreshToken, client_id: this.#config["client-id"]! });
     if (this.#config["client-secret"]) body.set("client_secret", this.#config["client-secret"]);
     if (this.#config["extra-scopes"]) body.set("scope", ["openid", ...this.#config["extra-scopes"].split(",")].join(" "));
-    const res = await undiciFetch(endpoint, {
-      method: "POST",
-      body: body.toString(),
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      dispatcher: this.#dispatcher,
+    const res = await httpFetch(
+      new URL(endpoint),
+      { method: "POST", body: body.toString(), headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" } },
+      { agent: this.#agentFor(endpoint) },
+    ).catch((error: Error) => {
+      throw new CredentialError(`getting credentials: oidc: cannot reach the token endpoint ${endpoint}: ${error.message}`);
     });
     if (!res.ok) throw new CredentialError(`getting credentials: oidc: refreshing the token at ${endpoint} failed with HTTP ${res.status}`);
     const tokens = (await res.json()) as { id_token?: string; refresh_token?: string };

@@ -1,16 +1,4 @@
 import { type Socket, connect as netConnect, isIP } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
-import type { buildConnector } from "undici";
-
-/** What a SOCKS5 connector needs: the proxy and the TLS options for the server behind it. */
-export interface Socks5Options {
-  /** `socks5://[user:password@]host[:port]` (port 1080 when absent). */
-  proxy: URL;
-  /** TLS options for `https://` servers (CA, client certificate, servername, rejectUnauthorized). */
-  tls: ConnectionOptions;
-  /** Give up on the proxy handshake after this long. Default 30 s. */
-  timeoutMs?: number;
-}
 
 const REPLIES: Record<number, string> = {
   1: "general SOCKS server failure",
@@ -144,37 +132,4 @@ function ipv6Bytes(address: string): Buffer {
   const out = Buffer.alloc(16);
   groups.forEach((group, i) => out.writeUInt16BE(parseInt(group, 16), i * 2));
   return out;
-}
-
-/**
- * An undici connector that reaches servers through a SOCKS5 proxy, then speaks TLS to `https://` servers with the
- * connection's TLS options (verification included). Used as an `Agent`'s `connect`, so keep-alive and timeouts are
- * the same as for direct connections.
- */
-export function socks5Connector(options: Socks5Options): buildConnector.connector {
-  return (target, callback) => {
-    const port = Number(target.port) || (target.protocol === "https:" ? 443 : 80);
-    socks5Tunnel(options.proxy, target.hostname, port, options.timeoutMs).then(
-      (socket) => {
-        socket.setKeepAlive(true, 60_000);
-        if (target.protocol !== "https:") {
-          callback(null, socket);
-          return;
-        }
-        const bare = target.hostname.replace(/^\[|\]$/g, "");
-        const servername = options.tls.servername ?? (isIP(bare) ? undefined : bare);
-        const secure = tlsConnect({ ...options.tls, socket, ...(servername ? { servername } : {}) });
-        const onError = (error: Error) => {
-          secure.destroy();
-          callback(error, null);
-        };
-        secure.once("error", onError);
-        secure.once("secureConnect", () => {
-          secure.off("error", onError);
-          callback(null, secure);
-        });
-      },
-      (error: Error) => callback(error, null),
-    );
-  };
 }

@@ -1,0 +1,112 @@
+import { Agent as HttpAgent, type AgentOptions } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Duplex } from "node:stream";
+import { type Socket, isIP } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { socks5Tunnel } from "./socks5.js";
+import { connectTunnel } from "./tunnel.js";
+
+/** client-go's dialer gives up after 30 s (TCP, proxy handshake and TLS handshake each). */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** Idle kept-alive sockets are closed after this long (Go's transport keeps them 90 s; the API server may close them sooner). */
+const IDLE_TIMEOUT_MS = 30_000;
+
+type Callback = (error: Error | null, socket?: Duplex) => void;
+type ConnectOptions = ConnectionOptions & { host?: string; port?: number | string; servername?: string };
+
+/** What every kube agent adds to Node's: connect timeout, idle timeout, tunnels, and a graceful close. */
+interface KubeAgentOptions {
+  /** `http://`, `https://` or `socks5://` proxy to tunnel through; undefined for direct connections. */
+  proxy: URL | undefined;
+  /** TLS options for `https://` servers; undefined for plain `http://` servers. */
+  tls: ConnectionOptions | undefined;
+}
+
+function connectTimeoutError(what: string): Error {
+  return Object.assign(new Error(`${what} timed out after ${CONNECT_TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" });
+}
+
+/** Fails a socket that is not ready (`ready` event) within the connect timeout. */
+function guardConnect<S extends Socket>(socket: S, ready: "connect" | "secureConnect", what: string): S {
+  socket.setTimeout(CONNECT_TIMEOUT_MS);
+  const onTimeout = () => socket.destroy(connectTimeoutError(what));
+  socket.once("timeout", onTimeout);
+  socket.once(ready, () => {
+    socket.off("timeout", onTimeout);
+    socket.setTimeout(0);
+  });
+  return socket;
+}
+
+/**
+ * Opens the raw connection to `host:port`: straight away, or through the proxy's tunnel, then TLS on top for
+ * `https://` servers. Calls back once the socket is ready for HTTP.
+ */
+function openSocket(options: KubeAgentOptions, connect: ConnectOptions, callback: Callback): Socket | undefined {
+  const host = String(connect.host ?? "localhost").replace(/^\[|\]$/g, "");
+  const port = Number(connect.port);
+  const proxy = options.proxy;
+  if (!proxy) return undefined; // Node's own createConnection (see KubeAgent)
+  const tunnel = /^socks5h?:$/i.test(proxy.protocol) ? socks5Tunnel(proxy, host, port, CONNECT_TIMEOUT_MS) : connectTunnel(proxy, host, port, CONNECT_TIMEOUT_MS);
+  tunnel.then(
+    (raw) => {
+      raw.setKeepAlive(true, 60_000);
+      if (!options.tls) return callback(null, raw);
+      const servername = connect.servername ?? options.tls.servername ?? (isIP(host) ? undefined : host);
+      const secure = guardConnect(tlsConnect({ ...options.tls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
+      const onError = (error: Error) => {
+        secure.destroy();
+        callback(error);
+      };
+      secure.once("error", onError);
+      secure.once("secureConnect", () => {
+        secure.off("error", onError);
+        callback(null, secure);
+      });
+    },
+    (error: Error) => callback(error),
+  );
+  return undefined;
+}
+
+/** Node's keep-alive agent for one server identity, with the additions in {@link KubeAgentOptions}. */
+function createAgent(options: KubeAgentOptions): HttpAgent {
+  const base: AgentOptions = { keepAlive: true, keepAliveMsecs: 60_000, scheduling: "lifo" };
+  const Base = options.tls ? HttpsAgent : HttpAgent;
+  let closing = false;
+  class KubeAgent extends (Base as typeof HttpAgent) {
+    override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {
+      if (options.proxy) return openSocket(options, connect, callback);
+      const socket = (super.createConnection as (o: ConnectOptions) => Socket)(connect);
+      return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`);
+    }
+    override keepSocketAlive(socket: Socket): boolean {
+      if (closing) return false; // closed: finish in-flight requests, keep nothing
+      const kept = (super.keepSocketAlive as (s: Socket) => boolean)(socket); // @types/node says void; Node returns whether it kept it
+      if (kept) socket.setTimeout(IDLE_TIMEOUT_MS); // Node's agent destroys a free socket on timeout
+      return kept;
+    }
+    override reuseSocket(socket: Socket, request: Parameters<HttpAgent["reuseSocket"]>[1]): void {
+      socket.setTimeout(0); // no idle timeout while a request (a quiet watch, say) uses it
+      super.reuseSocket(socket, request);
+    }
+    /** Closes idle sockets now and busy ones when their request ends (a graceful close, so a TLS reload never cuts a running watch). */
+    close(): void {
+      closing = true;
+      for (const sockets of Object.values(this.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
+  return new KubeAgent({ ...base, ...options.tls });
+}
+
+/** A pooled agent and its graceful close. */
+export interface PooledAgent {
+  agent: HttpAgent;
+  close(): void;
+}
+
+/** Creates the agent for a server (TLS options given for `https://` servers) and an optional proxy. */
+export function newAgent(tls: ConnectionOptions | undefined, proxy: string | undefined): PooledAgent {
+  const agent = createAgent({ tls, proxy: proxy ? new URL(proxy) : undefined });
+  return { agent, close: () => (agent as HttpAgent & { close(): void }).close() };
+}
