@@ -68,6 +68,11 @@ describe("merging", () => {
     const empty = s.write("empty", "");
     expect(loadKubeconfig(empty, {}).clusters.size).toBe(0);
   });
+
+  it("a comment-only file is an empty config; of several documents the first is the config", () => {
+    expect(parseKubeconfig("# nothing here\n", "/k").clusters).toEqual([]);
+    expect(parseKubeconfig("current-context: a\n---\ncurrent-context: b\n", "/k").currentContext).toBe("a");
+  });
 });
 
 describe("parsing", () => {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { YAMLException, loadAll as loadYamlDocuments } from "js-yaml";
 import { KubeconfigError } from "../errors.js";
 import type { ClusterEntry, ContextEntry, MergedKubeconfig, Sourced, UserEntry } from "./model.js";
 
@@ -66,15 +66,16 @@ function namedList<T>(doc: Record<string, unknown>, list: "clusters" | "users" |
 
 /** Parses one kubeconfig file. A 0-byte file is an empty config, as in client-go. */
 export function parseKubeconfig(text: string, file: string): ParsedFile {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const problem = document.errors[0];
-  if (problem) {
-    const line = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
-    const where = ` at line ${line.line}, column ${line.col}`;
-    throw new KubeconfigError(`error loading config file "${file}": invalid YAML${where}: ${problem.message.split("\n")[0]}`, { file });
+  let value: unknown;
+  try {
+    // Duplicate keys are an error, as in client-go. Like its YAML decoder, the first document is the config, and an
+    // empty or comment-only file has none (an empty config).
+    value = loadYamlDocuments(text, { filename: file })[0];
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : "";
+    throw new KubeconfigError(`error loading config file "${file}": invalid YAML${where}: ${error.reason}`, { file });
   }
-  const value = document.toJS() as unknown;
   if (value === null || value === undefined) return { file, currentContext: "", clusters: [], users: [], contexts: [] };
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new KubeconfigError(`error loading config file "${file}": not a kubeconfig (expected a mapping at the top level)`, { file });

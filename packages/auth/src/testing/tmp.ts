@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 
 /** A scratch directory with helpers to write files and kubeconfigs into it. */
 export interface Scratch {
