@@ -7,8 +7,9 @@ import { TokenFileSource } from "./credentials/token-file.js";
 import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.js";
 import type { ResolvedConfig } from "./resolved.js";
 import { httpFetch } from "./http/fetch.js";
+import { type SendOptions, sendRequest } from "./http/request.js";
 import { acquireAgent, proxyFor } from "./transport.js";
-import type { Connection, ConnectionTls } from "./types.js";
+import type { Connection, ConnectionTls, HttpRequestInit, HttpResponse } from "./types.js";
 
 /** The request could not be sent: TLS verification, connection refused, proxy failure. Names the server. */
 export class ConnectionError extends Error {
@@ -204,11 +205,46 @@ export class KubeConnection implements Connection {
     return this.#agent.agent;
   }
 
-  fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  /** A relative URL resolves against the server. */
+  #url(input: string): string {
+    return /^[a-z][a-z0-9+.-]*:/i.test(input) ? input : `${this.server}/${input.replace(/^\/+/, "")}`;
+  }
+
+  /** Adds credentials and defaults to the caller's headers (lower-case names), sends, and reacts to a 401. */
+  async #send<R extends { status: number }>(
+    url: string,
+    callerHeaders: Record<string, string>,
+    signal: AbortSignal | null | undefined,
+    send: (headers: Record<string, string>, options: SendOptions) => Promise<R>,
+  ): Promise<R> {
     if (this.#closed) throw new ConnectionError(`the connection to ${this.server} is closed`, undefined);
+    const headers = { ...callerHeaders };
+    const sent = await this.#credentials();
+    // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
+    const callerAuthorization = "authorization" in headers;
+    if (sent.authorization && !callerAuthorization) headers["authorization"] = sent.authorization;
+    // Impersonate-* go as one header line per value (client-go does; `Headers` would join them).
+    if (this.#config.disableCompression) headers["accept-encoding"] = "identity";
+    headers["user-agent"] ??= "k8s-sdk-ts/0.1.0";
+    let res: R;
+    try {
+      res = await send(headers, { agent: this.#agentFor(sent.exec), headerLines: this.#headerLines });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw transportError(error, url, this.describe());
+    }
+    if (res.status === 401 && !callerAuthorization) {
+      this.#exec?.unauthorized(sent.exec);
+      this.#oidc?.unauthorized(sent.bearer);
+      this.#tokenFile?.invalidate();
+    }
+    return res;
+  }
+
+  fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let url: string;
     let requestInit: RequestInit = init;
-    if (typeof input === "string") url = /^[a-z][a-z0-9+.-]*:/i.test(input) ? input : `${this.server}/${input.replace(/^\/+/, "")}`;
+    if (typeof input === "string") url = this.#url(input);
     else if (input instanceof URL) url = input.href;
     else {
       url = input.url;
@@ -220,27 +256,16 @@ export class KubeConnection implements Connection {
         ...init,
       } as RequestInit;
     }
-    const headers = new Headers(requestInit.headers);
-    const sent = await this.#credentials();
-    // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
-    const callerAuthorization = headers.has("authorization");
-    if (sent.authorization && !callerAuthorization) headers.set("Authorization", sent.authorization);
-    // Impersonate-* go as one header line per value (client-go does; `Headers` would join them).
-    if (this.#config.disableCompression) headers.set("Accept-Encoding", "identity");
-    if (!headers.has("user-agent")) headers.set("User-Agent", "k8s-sdk-ts/0.1.0");
-    let res: Response;
-    try {
-      res = await httpFetch(new URL(url), { ...requestInit, headers }, { agent: this.#agentFor(sent.exec), headerLines: this.#headerLines });
-    } catch (error) {
-      if (requestInit.signal?.aborted) throw error;
-      throw transportError(error, url, this.describe());
-    }
-    if (res.status === 401 && !callerAuthorization) {
-      this.#exec?.unauthorized(sent.exec);
-      this.#oidc?.unauthorized(sent.bearer);
-      this.#tokenFile?.invalidate();
-    }
-    return res;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of new Headers(requestInit.headers)) headers[name] = value;
+    return this.#send(url, headers, requestInit.signal, (sent, options) => httpFetch(new URL(url), { ...requestInit, headers: sent }, options));
+  };
+
+  request = async (input: string, init: HttpRequestInit = {}): Promise<HttpResponse> => {
+    const url = this.#url(input);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
+    return this.#send(url, headers, init.signal, (sent, options) => sendRequest(new URL(url), { ...init, headers: sent }, options));
   };
 
   describe(): string {

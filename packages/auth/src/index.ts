@@ -8,4 +8,4 @@ export { ConnectionError } from "./connection.js";
 export { CredentialError, KubeconfigError, NotInClusterError } from "./errors.js";
 export type { KubeconfigLocation } from "./errors.js";
 export { DEFAULT_SERVICE_ACCOUNT_DIR } from "./in-cluster.js";
-export type { Connection, ConnectionTls, LoadConnectionOptions } from "./types.js";
+export type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, LoadConnectionOptions } from "./types.js";

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type { Agent as HttpAgent } from "node:http";
 import { type PooledAgent, newAgent } from "./http/agent.js";
+import { crypto } from "./http/builtins.js";
 import type { ConnectionTls } from "./types.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,7 +77,7 @@ const pools = new Map<string, SharedPool>();
 function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined): string {
   // Hashed, so no key material is kept as a map key.
   const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy];
-  return createHash("sha256").update(JSON.stringify(material)).digest("hex");
+  return crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
 }
 
 /** How many shared pools are open (for tests). */

@@ -22,8 +22,8 @@ export type { Eviction, Scale, SubresourceHelpers } from "./subresources.js";
 export { Informer } from "./informer.js";
 export type { InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
-export { Transport, DEFAULT_RETRY } from "./transport.js";
-export type { CallOptions, HttpConnection, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
+export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
+export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
 export {
   ApplyConflictError,
   KubernetesError,

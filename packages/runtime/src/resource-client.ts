@@ -363,7 +363,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       stream: true,
       ...(options?.signal ? { signal: options.signal } : {}),
     });
-    if (res.body) yield* readLines(res.body); // 204 No Content: no log yet
+    yield* readLines(res.body); // 204 No Content (no log yet): no lines
   }
 
   #writeQuery(options: WriteOptions | undefined): Query {

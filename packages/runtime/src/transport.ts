@@ -1,5 +1,42 @@
 import { TransportError, errorFromResponse } from "./errors.js";
 
+/** A request as {@link HttpConnection.request} takes it. */
+export interface HttpRequestInit {
+  method?: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+}
+
+/** A response as the runtime reads it (an `@org/k8s-auth` connection's `request()` returns one). */
+export interface HttpResponse {
+  readonly status: number;
+  /** A response header (repeated ones joined with ", "), or undefined. */
+  header(name: string): string | undefined;
+  /** The decoded body, chunk by chunk as it arrives; it can be read once. */
+  readonly body: AsyncIterable<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** Discards the rest of the body and frees the socket. */
+  cancel(): void;
+}
+
+/** A fetch `Response` seen as an {@link HttpResponse}, for connections that only have `fetch`. */
+export function fromFetchResponse(res: Response): HttpResponse {
+  return {
+    status: res.status,
+    header: (name) => res.headers.get(name) ?? undefined,
+    body: {
+      async *[Symbol.asyncIterator]() {
+        if (res.body) yield* res.body as unknown as AsyncIterable<Uint8Array>;
+      },
+    },
+    text: () => res.text(),
+    json: () => res.json() as Promise<unknown>,
+    cancel: () => void res.body?.cancel().catch(() => {}),
+  };
+}
+
 /**
  * What the runtime needs of a connection. An `@org/k8s-auth` `Connection` satisfies it; so does anything else that
  * can send authenticated requests to one API server.
@@ -11,6 +48,11 @@ export interface HttpConnection {
   readonly namespace: string;
   /** Sends a request; relative URLs resolve against `server`. */
   fetch(input: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sends a request without the WHATWG fetch layer; the runtime prefers it when present (an `@org/k8s-auth`
+   * connection has it: it reads bodies straight from Node's HTTP client).
+   */
+  request?(input: string, init?: HttpRequestInit): Promise<HttpResponse>;
 }
 
 /** When and how often failed requests are retried. */
@@ -58,8 +100,8 @@ export interface TransportOptions {
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
-function retryAfterMs(res: Response): number | undefined {
-  const header = res.headers.get("retry-after");
+function retryAfterMs(res: HttpResponse): number | undefined {
+  const header = res.header("retry-after");
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -96,15 +138,19 @@ export class Transport {
   readonly connection: HttpConnection;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
+  readonly #send: (path: string, init: HttpRequestInit) => Promise<HttpResponse>;
 
   constructor(connection: HttpConnection, options: TransportOptions = {}) {
     this.connection = connection;
+    this.#send = connection.request
+      ? connection.request.bind(connection)
+      : async (path, init) => fromFetchResponse(await connection.fetch(path, init as RequestInit));
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   /** Sends the request and returns the successful response; throws KubernetesError or TransportError. */
-  async request(spec: RequestSpec): Promise<Response> {
+  async request(spec: RequestSpec): Promise<HttpResponse> {
     const url = `${this.connection.server}${spec.path}`;
     const described = { method: spec.method, url };
     const signals = [spec.signal, spec.stream ? undefined : AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs)].filter(
@@ -116,9 +162,9 @@ export class Transport {
 
     for (let attempt = 0; ; attempt++) {
       const retriesLeft = spec.idempotent && attempt < this.retry.maxRetries;
-      let res: Response;
+      let res: HttpResponse;
       try {
-        res = await this.connection.fetch(spec.path, {
+        res = await this.#send(spec.path, {
           method: spec.method,
           headers,
           ...(spec.body !== undefined ? { body: spec.body } : {}),
@@ -136,10 +182,10 @@ export class Transport {
         await sleep(this.backoff(attempt), signal);
         continue;
       }
-      if (res.ok) return res;
+      if (res.status >= 200 && res.status < 300) return res;
       if (retriesLeft && RETRYABLE_STATUS.has(res.status)) {
         const wait = retryAfterMs(res);
-        await res.body?.cancel().catch(() => {});
+        res.cancel();
         await sleep(wait === undefined ? this.backoff(attempt) : Math.min(wait, this.retry.maxDelayMs), signal);
         continue;
       }

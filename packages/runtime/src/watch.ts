@@ -1,5 +1,5 @@
 import { KubernetesError, TransportError, errorFromResponse } from "./errors.js";
-import type { Transport } from "./transport.js";
+import type { HttpResponse, Transport } from "./transport.js";
 import type { KubernetesObject, Status, WatchEvent } from "./types.js";
 import { type Query, queryString } from "./url.js";
 import { pause } from "./backoff.js";
@@ -21,10 +21,10 @@ export interface WatchOptions {
 }
 
 /** Splits a byte stream into lines. */
-export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* readLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffered = "";
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
@@ -67,7 +67,7 @@ export async function* watchPath<T extends KubernetesObject>(
         ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
         : {}),
     };
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await transport.request({ method: "GET", path: path + queryString(query), idempotent: false, stream: true, ...(signal ? { signal } : {}) });
     } catch (error) {
@@ -78,7 +78,7 @@ export async function* watchPath<T extends KubernetesObject>(
       continue;
     }
     try {
-      for await (const line of res.body ? readLines(res.body) : []) {
+      for await (const line of readLines(res.body)) {
         const event = JSON.parse(line) as { type: string; object: T | Status };
         if (event.type === "ERROR") {
           const status = event.object as Status;

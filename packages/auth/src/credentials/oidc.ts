@@ -1,5 +1,6 @@
-import { Agent } from "node:https";
-import { httpFetch } from "../http/fetch.js";
+import type { Agent } from "node:https";
+import { https } from "../http/builtins.js";
+import { sendRequest } from "../http/request.js";
 import { CredentialError } from "../errors.js";
 
 /** Seconds before expiry at which an id-token is refreshed (client-go uses 10 s). */
@@ -37,7 +38,7 @@ export class OidcAuthenticator {
     const ca = config["idp-certificate-authority-data"]
       ? Buffer.from(config["idp-certificate-authority-data"], "base64").toString("utf8")
       : undefined;
-    this.#agent = new Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
+    this.#agent = new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
   }
 
   async token(): Promise<string> {
@@ -63,7 +64,7 @@ export class OidcAuthenticator {
   async #refresh(): Promise<string> {
     if (!this.#refreshToken) throw new CredentialError("getting credentials: No valid id-token, and cannot refresh without refresh-token");
     const issuer = this.#config["idp-issuer-url"]!.replace(/\/+$/, "");
-    const discovery = await httpFetch(new URL(`${issuer}/.well-known/openid-configuration`), {}, { agent: this.#agentFor(issuer) }).catch((error: Error) => {
+    const discovery = await sendRequest(new URL(`${issuer}/.well-known/openid-configuration`), {}, { agent: this.#agentFor(issuer) }).catch((error: Error) => {
       throw new CredentialError(`getting credentials: oidc: cannot reach the issuer ${issuer}: ${error.message}`);
     });
     if (!discovery.ok) throw new CredentialError(`getting credentials: oidc: ${issuer}/.well-known/openid-configuration answered ${discovery.status}`);
@@ -72,7 +73,7 @@ export class OidcAuthenticator {
     const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: this.#refreshToken, client_id: this.#config["client-id"]! });
     if (this.#config["client-secret"]) body.set("client_secret", this.#config["client-secret"]);
     if (this.#config["extra-scopes"]) body.set("scope", ["openid", ...this.#config["extra-scopes"].split(",")].join(" "));
-    const res = await httpFetch(
+    const res = await sendRequest(
       new URL(endpoint),
       { method: "POST", body: body.toString(), headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" } },
       { agent: this.#agentFor(endpoint) },

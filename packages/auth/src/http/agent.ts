@@ -1,8 +1,8 @@
-import { Agent as HttpAgent, type AgentOptions } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
+import type { Agent as HttpAgent, AgentOptions } from "node:http";
 import type { Duplex } from "node:stream";
 import { type Socket, isIP } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
+import { http, https, tls } from "./builtins.js";
 import { socks5Tunnel } from "./socks5.js";
 import { connectTunnel } from "./tunnel.js";
 
@@ -53,7 +53,7 @@ function openSocket(options: KubeAgentOptions, connect: ConnectOptions, callback
       raw.setKeepAlive(true, 60_000);
       if (!options.tls) return callback(null, raw);
       const servername = connect.servername ?? options.tls.servername ?? (isIP(host) ? undefined : host);
-      const secure = guardConnect(tlsConnect({ ...options.tls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
+      const secure = guardConnect(tls.connect({ ...options.tls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
       const onError = (error: Error) => {
         secure.destroy();
         callback(error);
@@ -72,7 +72,7 @@ function openSocket(options: KubeAgentOptions, connect: ConnectOptions, callback
 /** Node's keep-alive agent for one server identity, with the additions in {@link KubeAgentOptions}. */
 function createAgent(options: KubeAgentOptions): HttpAgent {
   const base: AgentOptions = { keepAlive: true, keepAliveMsecs: 60_000, scheduling: "lifo" };
-  const Base = options.tls ? HttpsAgent : HttpAgent;
+  const Base = options.tls ? https.Agent : http.Agent;
   let closing = false;
   class KubeAgent extends (Base as typeof HttpAgent) {
     override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {

@@ -1,5 +1,4 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { http, https } from "./builtins.js";
 import type { Socket } from "node:net";
 
 /**
@@ -15,7 +14,7 @@ export function connectTunnel(proxy: URL, host: string, port: number, timeoutMs 
     headers["proxy-authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
   }
   const where = `proxy ${proxy.origin}`;
-  const send = proxy.protocol === "https:" ? httpsRequest : httpRequest;
+  const send = proxy.protocol === "https:" ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = send({
       host: proxy.hostname.replace(/^\[|\]$/g, ""),

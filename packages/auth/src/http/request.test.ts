@@ -1,0 +1,91 @@
+import { type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newAgent } from "./agent.js";
+import { sendRequest } from "./request.js";
+
+let server: Server;
+let origin: string;
+let handler: (url: string, res: ServerResponse, headers: Record<string, string | string[] | undefined>) => void;
+let connections: number;
+
+beforeEach(async () => {
+  connections = 0;
+  server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => handler(req.url ?? "", res, req.headers));
+  });
+  server.on("connection", () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe("sendRequest (the runtime's fetch-free path)", () => {
+  it("decodes gzip, joins repeated headers and parses JSON", async () => {
+    handler = (_url, res) => {
+      res.setHeader("content-encoding", "gzip");
+      res.setHeader("warning", ["299 - a", "299 - b"]);
+      res.end(gzipSync(JSON.stringify({ kind: "ConfigMapList", items: [1, 2, 3] })));
+    };
+    const res = await sendRequest(new URL(`${origin}/list`), { headers: { accept: "application/json" } }, {});
+    expect(res.status).toBe(200);
+    expect(res.header("Warning")).toBe("299 - a, 299 - b");
+    expect(res.header("x-missing")).toBeUndefined();
+    expect(await res.json()).toEqual({ kind: "ConfigMapList", items: [1, 2, 3] });
+  });
+
+  it("streams the body chunk by chunk as it arrives", async () => {
+    let next: (() => void) | undefined;
+    handler = (_url, res) => {
+      res.writeHead(200);
+      res.write("one\n");
+      next = () => res.end("two\n");
+    };
+    const res = await sendRequest(new URL(`${origin}/watch`), {}, {});
+    const iterator = res.body[Symbol.asyncIterator]();
+    expect(Buffer.from((await iterator.next()).value!).toString()).toBe("one\n");
+    next!();
+    expect(Buffer.from((await iterator.next()).value!).toString()).toBe("two\n");
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it("an abort while the body is read rejects with the signal's reason", async () => {
+    handler = (_url, res) => {
+      res.writeHead(200);
+      res.write("first\n"); // and never ends, like a quiet watch
+    };
+    const controller = new AbortController();
+    const res = await sendRequest(new URL(`${origin}/watch`), { signal: controller.signal }, {});
+    const iterator = res.body[Symbol.asyncIterator]();
+    await iterator.next();
+    const reason = new Error("caller stopped");
+    controller.abort(reason);
+    await expect(iterator.next()).rejects.toBe(reason);
+  });
+
+  it("a connection cut mid-body fails the read", async () => {
+    handler = (_url, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("partial");
+      setTimeout(() => res.socket?.destroy(), 10);
+    };
+    const res = await sendRequest(new URL(`${origin}/cut`), {}, {});
+    await expect(res.text()).rejects.toThrow();
+  });
+
+  it("a 204 has an empty body, and sequential requests share one kept-alive socket", async () => {
+    const agent = newAgent(undefined, undefined);
+    handler = (url, res) => (url === "/empty" ? res.writeHead(204).end() : res.end("x"));
+    const empty = await sendRequest(new URL(`${origin}/empty`), {}, { agent: agent.agent });
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe("");
+    for (let i = 0; i < 5; i++) expect(await (await sendRequest(new URL(`${origin}/x`), { method: "POST", body: "{}" }, { agent: agent.agent })).text()).toBe("x");
+    expect(connections).toBe(1);
+    agent.close();
+  });
+});
