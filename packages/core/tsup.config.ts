@@ -19,7 +19,9 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: false,
-  splitting: true,
+  // No shared chunks: the root entry is one module (each chunk is another file for Node to resolve and compile at
+  // start-up, ~10 ms for the 48 chunks); group-version entries repeat their small descriptors instead.
+  splitting: false,
   treeshake: true,
   target: "node20",
   external: ["@org/k8s-auth", "@org/k8s-runtime"],

@@ -8,7 +8,7 @@ import { benchApp, copyScenarios, ensureNode24, prepareBenchApp, repo, runScenar
 // Smoke run of every benchmark scenario with tiny sizes, so `pnpm bench` cannot rot. Timings are not asserted; what
 // the scenarios saw (object and event counts, finite positive figures) is.
 //  - this SDK and raw fetch: always, on this Node (20), from a throwaway app whose node_modules link to the
-//    workspace packages (@org/k8s-core's built dist, undici, typescript, esbuild from the workspace store).
+//    workspace packages (@org/k8s-core's built dist; undici, typescript and esbuild from the root devDependencies).
 //  - client-node: on Node 24 (it needs Node >= 22) from the bench workspace (~/.cache/k8s-sdk/bench-app); both are
 //    installed from the npm registry when missing (about a minute on a fresh machine), so CI always runs all three.
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   mkdirSync(join(modules, "@org"), { recursive: true });
   mkdirSync(join(modules, "@types"), { recursive: true });
   for (const name of ["auth", "runtime", "core"]) symlinkSync(join(repo, "packages", name), join(modules, "@org", `k8s-${name}`));
-  symlinkSync(realpathSync(join(repo, "packages/auth/node_modules/undici")), join(modules, "undici"));
+  symlinkSync(realpathSync(join(repo, "node_modules/undici")), join(modules, "undici")); // the raw floor (undici 7 runs on Node 20)
   symlinkSync(realpathSync(join(repo, "node_modules/typescript")), join(modules, "typescript"));
   symlinkSync(realpathSync(join(repo, "node_modules/@types/node")), join(modules, "@types", "node"));
   const esbuild = readdirSync(join(repo, "node_modules/.pnpm")).find((d) => d.startsWith("esbuild@"));
