@@ -1,6 +1,8 @@
 // Scenario 6, type-check: `tsc --noEmit` of the same small app (five resource types: Pod, Deployment, Service,
 // ConfigMap, Secret) written against one SDK, in `dir` (a project inside the app, so both resolve from its
 // node_modules). tsconfig: strict, module/moduleResolution nodenext, skipLibCheck true (tsc --init's default).
+// Client "raw" is the floor: the same project with no SDK at all (TypeScript's default libs, DOM included, and
+// @types/node), so the report can say what each SDK's own types cost.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,6 +35,7 @@ const secret = await core.readNamespacedSecret({ name: "token", namespace: "defa
 console.log(pods.length, deployments[0]?.spec?.replicas, services[0]?.spec?.clusterIP, cm.data?.["key"], secret.type);
 `,
 };
+apps.raw = `console.log(process.version);\n`;
 const dir = join(process.cwd(), `tc-${args.client}`);
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `tc-${args.client}`, private: true, type: "module" }));
