@@ -39,7 +39,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("README examples", () => {
   it("has the examples this test runs", () => {
-    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "errors", "list-pods"]);
+    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "errors", "list-pods"]);
   });
 
   it("list-pods prints IP, namespace and name of every pod", async () => {
@@ -53,6 +53,13 @@ describe("README examples", () => {
     expect(lines).toEqual(["ADDED web 2"]);
     const res = await apiRequest(admin, "GET", "/apis/apps/v1/namespaces/default/deployments/web");
     expect((res.json as { metadata: { managedFields: Array<{ manager: string }> } }).metadata.managedFields.map((f) => f.manager)).toContain("my-app");
+  });
+
+  it("connection describes itself without secrets and fetches /version", async () => {
+    const [described, version] = await runExample("connection");
+    expect(described).toContain(`${cp.server} as user`);
+    expect(described).not.toContain("BEGIN");
+    expect(version).toMatch(/^200 v1\.\d+\.\d+/);
   });
 
   it("errors shows a typed NotFound", async () => {
