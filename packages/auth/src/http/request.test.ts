@@ -78,6 +78,27 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
     await expect(res.text()).rejects.toThrow();
   });
 
+  it("re-sends a GET once when the server had closed the kept-alive socket; a POST fails", async () => {
+    const agent = newAgent(undefined, undefined);
+    const served = new WeakMap<object, number>();
+    server.removeAllListeners("request");
+    server.on("request", (req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (count === 2) return void req.socket.destroy(); // as if it had closed the idle socket
+      req.resume();
+      req.on("end", () => res.end(`served ${req.method}`));
+    });
+    expect(await (await sendRequest(new URL(`${origin}/a`), {}, { agent: agent.agent })).text()).toBe("served GET");
+    expect(await (await sendRequest(new URL(`${origin}/b`), {}, { agent: agent.agent })).text()).toBe("served GET");
+    expect(connections).toBe(2);
+    // /c is socket 2's second request (dropped, re-sent on socket 3); /d is socket 3's second: a POST is not re-sent.
+    expect(await (await sendRequest(new URL(`${origin}/c`), {}, { agent: agent.agent })).text()).toBe("served GET");
+    const post = await sendRequest(new URL(`${origin}/d`), { method: "POST", body: "{}" }, { agent: agent.agent }).catch((e: unknown) => e);
+    expect((post as { code?: string }).code).toBe("ECONNRESET");
+    agent.close();
+  });
+
   it("a 204 has an empty body, and sequential requests share one kept-alive socket", async () => {
     const agent = newAgent(undefined, undefined);
     handler = (url, res) => (url === "/empty" ? res.writeHead(204).end() : res.end("x"));

@@ -12,6 +12,9 @@ export interface SendOptions {
   headerLines?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
+/** Methods Go's transport re-sends after a kept-alive socket turned out to be closed. */
+const REPLAYABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
 /** Statuses whose responses have no body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -108,7 +111,9 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
   const method = (init.method ?? "GET").toUpperCase();
   const send = url.protocol === "https:" ? https.request : http.request;
 
-  return new Promise<NodeResponse>((resolve, reject) => {
+  return new Promise<NodeResponse>((resolve, reject) => attempt(false, resolve, reject));
+
+  function attempt(retry: boolean, resolve: (res: NodeResponse) => void, reject: (error: unknown) => void): void {
     const req = send(url, { method, headers: outgoing, ...(options.agent ? { agent: options.agent } : {}) });
     const failure = (error: unknown) => (signal?.aborted ? signal.reason : error);
     let stream: Readable | undefined;
@@ -121,6 +126,11 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
     signal?.addEventListener("abort", onAbort, { once: true });
     req.once("error", (error) => {
       settled();
+      // A kept-alive socket the server closed while it sat idle fails before any response: Go's transport sends a
+      // replayable request (GET, HEAD, ...) once more on a fresh socket, and so do we.
+      const code = (error as { code?: string }).code;
+      const stale = req.reusedSocket && (code === "ECONNRESET" || code === "EPIPE");
+      if (stale && !retry && REPLAYABLE.has(method) && !signal?.aborted) return attempt(true, resolve, reject);
       reject(failure(error));
     });
     req.once("response", (res) => {
@@ -140,5 +150,5 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
       resolve(new NodeResponse(res, stream, failure));
     });
     req.end(body);
-  });
+  }
 }
