@@ -1,37 +1,24 @@
-import { type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newAgent } from "./agent.js";
 import { sendRequest } from "./request.js";
+import { type TestServer, startTestServer } from "../testing/http-server.js";
 
-let server: Server;
+let test: TestServer;
 let origin: string;
-let handler: (url: string, res: ServerResponse, headers: Record<string, string | string[] | undefined>) => void;
-let connections: number;
-
 beforeEach(async () => {
-  connections = 0;
-  server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => handler(req.url ?? "", res, req.headers));
-  });
-  server.on("connection", () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  test = await startTestServer();
+  origin = test.origin;
 });
-afterEach(() => {
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterEach(() => test.close());
 
 describe("sendRequest (the runtime's fetch-free path)", () => {
   it("decodes gzip, joins repeated headers and parses JSON", async () => {
-    handler = (_url, res) => {
+    test.handle((_url, _body, res) => {
       res.setHeader("content-encoding", "gzip");
       res.setHeader("warning", ["299 - a", "299 - b"]);
       res.end(gzipSync(JSON.stringify({ kind: "ConfigMapList", items: [1, 2, 3] })));
-    };
+    });
     const res = await sendRequest(new URL(`${origin}/list`), { headers: { accept: "application/json" } }, {});
     expect(res.status).toBe(200);
     expect(res.header("Warning")).toBe("299 - a, 299 - b");
@@ -41,11 +28,11 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
 
   it("streams the body chunk by chunk as it arrives", async () => {
     let next: (() => void) | undefined;
-    handler = (_url, res) => {
+    test.handle((_url, _body, res) => {
       res.writeHead(200);
       res.write("one\n");
       next = () => res.end("two\n");
-    };
+    });
     const res = await sendRequest(new URL(`${origin}/watch`), {}, {});
     const iterator = res.body[Symbol.asyncIterator]();
     expect(Buffer.from((await iterator.next()).value!).toString()).toBe("one\n");
@@ -55,10 +42,10 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
   });
 
   it("an abort while the body is read rejects with the signal's reason", async () => {
-    handler = (_url, res) => {
+    test.handle((_url, _body, res) => {
       res.writeHead(200);
       res.write("first\n"); // and never ends, like a quiet watch
-    };
+    });
     const controller = new AbortController();
     const res = await sendRequest(new URL(`${origin}/watch`), { signal: controller.signal }, {});
     const iterator = res.body[Symbol.asyncIterator]();
@@ -69,11 +56,11 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
   });
 
   it("a connection cut mid-body fails the read", async () => {
-    handler = (_url, res) => {
+    test.handle((_url, _body, res) => {
       res.writeHead(200, { "content-length": "100" });
       res.write("partial");
       setTimeout(() => res.socket?.destroy(), 10);
-    };
+    });
     const res = await sendRequest(new URL(`${origin}/cut`), {}, {});
     await expect(res.text()).rejects.toThrow();
   });
@@ -81,17 +68,15 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
   it("re-sends a GET once when the server had closed the kept-alive socket; a POST fails", async () => {
     const agent = newAgent(undefined, undefined);
     const served = new WeakMap<object, number>();
-    server.removeAllListeners("request");
-    server.on("request", (req, res) => {
+    test.handle((_url, _body, res, _headers, req) => {
       const count = (served.get(req.socket) ?? 0) + 1;
       served.set(req.socket, count);
       if (count === 2) return void req.socket.destroy(); // as if it had closed the idle socket
-      req.resume();
-      req.on("end", () => res.end(`served ${req.method}`));
+      res.end(`served ${req.method}`);
     });
     expect(await (await sendRequest(new URL(`${origin}/a`), {}, { agent: agent.agent })).text()).toBe("served GET");
     expect(await (await sendRequest(new URL(`${origin}/b`), {}, { agent: agent.agent })).text()).toBe("served GET");
-    expect(connections).toBe(2);
+    expect(test.connections).toBe(2);
     // /c is socket 2's second request (dropped, re-sent on socket 3); /d is socket 3's second: a POST is not re-sent.
     expect(await (await sendRequest(new URL(`${origin}/c`), {}, { agent: agent.agent })).text()).toBe("served GET");
     const post = await sendRequest(new URL(`${origin}/d`), { method: "POST", body: "{}" }, { agent: agent.agent }).catch((e: unknown) => e);
@@ -101,12 +86,12 @@ describe("sendRequest (the runtime's fetch-free path)", () => {
 
   it("a 204 has an empty body, and sequential requests share one kept-alive socket", async () => {
     const agent = newAgent(undefined, undefined);
-    handler = (url, res) => (url === "/empty" ? res.writeHead(204).end() : res.end("x"));
+    test.handle((url, _body, res) => (url === "/empty" ? res.writeHead(204).end() : res.end("x")));
     const empty = await sendRequest(new URL(`${origin}/empty`), {}, { agent: agent.agent });
     expect(empty.status).toBe(204);
     expect(await empty.text()).toBe("");
     for (let i = 0; i < 5; i++) expect(await (await sendRequest(new URL(`${origin}/x`), { method: "POST", body: "{}" }, { agent: agent.agent })).text()).toBe("x");
-    expect(connections).toBe(1);
+    expect(test.connections).toBe(1);
     agent.close();
   });
 });
