@@ -39,21 +39,19 @@ function guardConnect<S extends Socket>(socket: S, ready: "connect" | "secureCon
 }
 
 /**
- * Opens the raw connection to `host:port`: straight away, or through the proxy's tunnel, then TLS on top for
- * `https://` servers. Calls back once the socket is ready for HTTP.
+ * Opens a connection to `host:port` through the proxy's tunnel, then TLS on top for `https://` servers. Calls back
+ * once the socket is ready for HTTP.
  */
-function openSocket(options: KubeAgentOptions, connect: ConnectOptions, callback: Callback): Socket | undefined {
+function openTunnelledSocket(proxy: URL, serverTls: ConnectionOptions | undefined, connect: ConnectOptions, callback: Callback): undefined {
   const host = String(connect.host ?? "localhost").replace(/^\[|\]$/g, "");
   const port = Number(connect.port);
-  const proxy = options.proxy;
-  if (!proxy) return undefined; // Node's own createConnection (see KubeAgent)
   const tunnel = /^socks5h?:$/i.test(proxy.protocol) ? socks5Tunnel(proxy, host, port, CONNECT_TIMEOUT_MS) : connectTunnel(proxy, host, port, CONNECT_TIMEOUT_MS);
   tunnel.then(
     (raw) => {
       raw.setKeepAlive(true, 60_000);
-      if (!options.tls) return callback(null, raw);
-      const servername = connect.servername ?? options.tls.servername ?? (isIP(host) ? undefined : host);
-      const secure = guardConnect(tls.connect({ ...options.tls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
+      if (!serverTls) return callback(null, raw);
+      const servername = connect.servername || serverTls.servername || (isIP(host) ? undefined : host);
+      const secure = guardConnect(tls.connect({ ...serverTls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
       const onError = (error: Error) => {
         secure.destroy();
         callback(error);
@@ -76,7 +74,7 @@ function createAgent(options: KubeAgentOptions): HttpAgent {
   let closing = false;
   class KubeAgent extends (Base as typeof HttpAgent) {
     override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {
-      if (options.proxy) return openSocket(options, connect, callback);
+      if (options.proxy) return openTunnelledSocket(options.proxy, options.tls, connect, callback);
       const socket = (super.createConnection as (o: ConnectOptions) => Socket)(connect);
       return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`);
     }
