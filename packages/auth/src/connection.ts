@@ -112,8 +112,9 @@ export class KubeConnection implements Connection {
       this.#exec = sharedExecAuthenticator({ exec: auth.exec, user: auth.user, cluster: config.execCluster, env: options.env, timeoutMs: options.execTimeoutMs });
     }
     if (auth.kind === "oidc") this.#oidc = new OidcAuthenticator(auth.config);
+    // Impersonate-* go as one header line per value, as client-go sends them (`Headers` would join them).
     const lines = impersonationHeaderLines(config.impersonate);
-    this.#headerLines = lines && Object.keys(lines).length > 0 ? lines : undefined;
+    this.#headerLines = Object.keys(lines).length > 0 ? lines : undefined;
   }
 
   /** TLS material in use, as PEM; printing or serializing it shows no key or certificate. */
@@ -223,7 +224,6 @@ export class KubeConnection implements Connection {
     // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
     const callerAuthorization = "authorization" in headers;
     if (sent.authorization && !callerAuthorization) headers["authorization"] = sent.authorization;
-    // Impersonate-* go as one header line per value (client-go does; `Headers` would join them).
     if (this.#config.disableCompression) headers["accept-encoding"] = "identity";
     headers["user-agent"] ??= "k8s-sdk-ts/0.1.0";
     let res: R;
