@@ -67,7 +67,10 @@ export class OidcAuthenticator {
     const discovery = await sendRequest(new URL(`${issuer}/.well-known/openid-configuration`), {}, { agent: this.#agentFor(issuer) }).catch((error: Error) => {
       throw new CredentialError(`getting credentials: oidc: cannot reach the issuer ${issuer}: ${error.message}`);
     });
-    if (!discovery.ok) throw new CredentialError(`getting credentials: oidc: ${issuer}/.well-known/openid-configuration answered ${discovery.status}`);
+    if (!discovery.ok) {
+      discovery.cancel();
+      throw new CredentialError(`getting credentials: oidc: ${issuer}/.well-known/openid-configuration answered ${discovery.status}`);
+    }
     const endpoint = ((await discovery.json()) as { token_endpoint?: string }).token_endpoint;
     if (!endpoint) throw new CredentialError(`getting credentials: oidc: the issuer ${issuer} publishes no token_endpoint`);
     const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: this.#refreshToken, client_id: this.#config["client-id"]! });
@@ -80,7 +83,10 @@ export class OidcAuthenticator {
     ).catch((error: Error) => {
       throw new CredentialError(`getting credentials: oidc: cannot reach the token endpoint ${endpoint}: ${error.message}`);
     });
-    if (!res.ok) throw new CredentialError(`getting credentials: oidc: refreshing the token at ${endpoint} failed with HTTP ${res.status}`);
+    if (!res.ok) {
+      res.cancel();
+      throw new CredentialError(`getting credentials: oidc: refreshing the token at ${endpoint} failed with HTTP ${res.status}`);
+    }
     const tokens = (await res.json()) as { id_token?: string; refresh_token?: string };
     if (!tokens.id_token) throw new CredentialError(`getting credentials: oidc: the token endpoint ${endpoint} returned no id_token`);
     this.#idToken = tokens.id_token;
