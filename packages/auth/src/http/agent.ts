@@ -6,10 +6,15 @@ import { http, https, tls } from "./builtins.js";
 import { socks5Tunnel } from "./socks5.js";
 import { connectTunnel } from "./tunnel.js";
 
-/** client-go's dialer gives up after 30 s (TCP, proxy handshake and TLS handshake each). */
-const CONNECT_TIMEOUT_MS = 30_000;
-/** Idle kept-alive sockets are closed after this long (Go's transport keeps them 90 s; the API server may close them sooner). */
-const IDLE_TIMEOUT_MS = 30_000;
+/** Connect and idle timeouts of an agent. */
+export interface AgentTimeouts {
+  /** TCP connect, proxy handshake and TLS handshake, each. Default 30 s, as client-go's dialer. */
+  connectMs: number;
+  /** Idle kept-alive sockets are closed after this long. Default 30 s (Go keeps them 90 s; servers may close sooner). */
+  idleMs: number;
+}
+
+const DEFAULT_TIMEOUTS: AgentTimeouts = { connectMs: 30_000, idleMs: 30_000 };
 
 type Callback = (error: Error | null, socket?: Duplex) => void;
 type ConnectOptions = ConnectionOptions & { host?: string; port?: number | string; servername?: string };
@@ -20,16 +25,13 @@ interface KubeAgentOptions {
   proxy: URL | undefined;
   /** TLS options for `https://` servers; undefined for plain `http://` servers. */
   tls: ConnectionOptions | undefined;
-}
-
-function connectTimeoutError(what: string): Error {
-  return Object.assign(new Error(`${what} timed out after ${CONNECT_TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" });
+  timeouts: AgentTimeouts;
 }
 
 /** Fails a socket that is not ready (`ready` event) within the connect timeout. */
-function guardConnect<S extends Socket>(socket: S, ready: "connect" | "secureConnect", what: string): S {
-  socket.setTimeout(CONNECT_TIMEOUT_MS);
-  const onTimeout = () => socket.destroy(connectTimeoutError(what));
+function guardConnect<S extends Socket>(socket: S, ready: "connect" | "secureConnect", what: string, timeoutMs: number): S {
+  socket.setTimeout(timeoutMs);
+  const onTimeout = () => socket.destroy(Object.assign(new Error(`${what} timed out after ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" }));
   socket.once("timeout", onTimeout);
   socket.once(ready, () => {
     socket.off("timeout", onTimeout);
@@ -42,16 +44,16 @@ function guardConnect<S extends Socket>(socket: S, ready: "connect" | "secureCon
  * Opens a connection to `host:port` through the proxy's tunnel, then TLS on top for `https://` servers. Calls back
  * once the socket is ready for HTTP.
  */
-function openTunnelledSocket(proxy: URL, serverTls: ConnectionOptions | undefined, connect: ConnectOptions, callback: Callback): undefined {
+function openTunnelledSocket(proxy: URL, serverTls: ConnectionOptions | undefined, connectMs: number, connect: ConnectOptions, callback: Callback): undefined {
   const host = String(connect.host ?? "localhost").replace(/^\[|\]$/g, "");
   const port = Number(connect.port);
-  const tunnel = /^socks5h?:$/i.test(proxy.protocol) ? socks5Tunnel(proxy, host, port, CONNECT_TIMEOUT_MS) : connectTunnel(proxy, host, port, CONNECT_TIMEOUT_MS);
+  const tunnel = /^socks5h?:$/i.test(proxy.protocol) ? socks5Tunnel(proxy, host, port, connectMs) : connectTunnel(proxy, host, port, connectMs);
   tunnel.then(
     (raw) => {
       raw.setKeepAlive(true, 60_000);
       if (!serverTls) return callback(null, raw);
       const servername = connect.servername || serverTls.servername || (isIP(host) ? undefined : host);
-      const secure = guardConnect(tls.connect({ ...serverTls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`);
+      const secure = guardConnect(tls.connect({ ...serverTls, socket: raw, ...(servername ? { servername } : {}) }), "secureConnect", `TLS handshake with ${host}:${port}`, connectMs);
       const onError = (error: Error) => {
         secure.destroy();
         callback(error);
@@ -74,14 +76,15 @@ function createAgent(options: KubeAgentOptions): HttpAgent {
   let closing = false;
   class KubeAgent extends (Base as typeof HttpAgent) {
     override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {
-      if (options.proxy) return openTunnelledSocket(options.proxy, options.tls, connect, callback);
+      const { connectMs } = options.timeouts;
+      if (options.proxy) return openTunnelledSocket(options.proxy, options.tls, connectMs, connect, callback);
       const socket = (super.createConnection as (o: ConnectOptions) => Socket)(connect);
-      return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`);
+      return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`, connectMs);
     }
     override keepSocketAlive(socket: Socket): boolean {
       if (closing) return false; // closed: finish in-flight requests, keep nothing
       const kept = (super.keepSocketAlive as (s: Socket) => boolean)(socket); // @types/node says void; Node returns whether it kept it
-      if (kept) socket.setTimeout(IDLE_TIMEOUT_MS); // Node's agent destroys a free socket on timeout
+      if (kept) socket.setTimeout(options.timeouts.idleMs); // Node's agent destroys a free socket on timeout
       return kept;
     }
     override reuseSocket(socket: Socket, request: Parameters<HttpAgent["reuseSocket"]>[1]): void {
@@ -104,7 +107,7 @@ export interface PooledAgent {
 }
 
 /** Creates the agent for a server (TLS options given for `https://` servers) and an optional proxy. */
-export function newAgent(tls: ConnectionOptions | undefined, proxy: string | undefined): PooledAgent {
-  const agent = createAgent({ tls, proxy: proxy ? new URL(proxy) : undefined });
+export function newAgent(tls: ConnectionOptions | undefined, proxy: string | undefined, timeouts: Partial<AgentTimeouts> = {}): PooledAgent {
+  const agent = createAgent({ tls, proxy: proxy ? new URL(proxy) : undefined, timeouts: { ...DEFAULT_TIMEOUTS, ...timeouts } });
   return { agent, close: () => (agent as HttpAgent & { close(): void }).close() };
 }
