@@ -76,7 +76,7 @@ export interface HttpResponse {
 }
 
 /** A resolved way to talk to one API server as one identity. */
-export interface Connection {
+export interface Connection extends AsyncDisposable {
   /** Server URL as client-go builds it (scheme, host, port, path prefix; no trailing slash). */
   readonly server: string;
   /** Default namespace: override, context, in-cluster namespace, else `"default"`. */
@@ -105,6 +105,6 @@ export interface Connection {
   request(input: string, init?: HttpRequestInit): Promise<HttpResponse>;
   /** A one-line description for logs with every secret redacted. */
   describe(): string;
-  /** Closes the connection pool. */
+  /** Closes the connection pool (also what `await using` does). */
   close(): Promise<void>;
 }

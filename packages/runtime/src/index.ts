@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { KubeClient, bindGroupVersion, createClient } from "./client.js";
-export type { ApiResource, Discovery, GroupVersionApi, TypedResourceClient, VersionInfo } from "./client.js";
+export type { ApiResource, Discovery, DynamicResourceClient, TypedResourceClient, VersionInfo } from "./client.js";
 export { ResourceClient } from "./resource-client.js";
 export type {
   ApplyOptions,
@@ -18,7 +18,19 @@ export type {
   WriteOptions,
 } from "./resource-client.js";
 export { SubresourceClient } from "./subresources.js";
-export type { Eviction, Scale, SubresourceHelpers } from "./subresources.js";
+export type {
+  BindingSubresource,
+  BindingTarget,
+  EphemeralContainersSubresource,
+  Eviction,
+  EvictionDeleteOptions,
+  EvictionSubresource,
+  LogSubresource,
+  Scale,
+  ScaleSubresource,
+  StatusSubresource,
+  SubresourceHelpers,
+} from "./subresources.js";
 export { Informer } from "./informer.js";
 export type { InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
@@ -38,20 +50,32 @@ export {
   isTooManyRequests,
   isUnauthorized,
 } from "./errors.js";
-export { defineResource } from "./types.js";
+export { defineResource, isStatus } from "./types.js";
 export type {
   ApplyConfiguration,
+  Bookmark,
+  BookmarkEvent,
   DeepPartial,
+  DeepPartialValue,
+  DeleteResult,
+  DynamicObject,
   GroupVersionKind,
   JsonPatchOperation,
   KubernetesList,
   KubernetesObject,
   ListMeta,
+  MergePatch,
+  MergePatchValue,
+  ObjectEvent,
   ObjectMeta,
+  OwnerReference,
   PatchType,
   ResourceDescriptor,
   Status,
   StatusCause,
+  StrategicMergePatch,
+  StrategicMergePatchDirectives,
+  StrategicMergePatchValue,
   SubresourceDescriptor,
   WatchEvent,
 } from "./types.js";

@@ -2,6 +2,7 @@ import { pause } from "./backoff.js";
 import { KubernetesError, ResourceExpiredError } from "./errors.js";
 import type { ListOptions, ListScopeOptions, ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject, WatchEvent } from "./types.js";
+import type { WatchOptions } from "./watch.js";
 
 /** A change the informer applied to its cache. */
 export type InformerEvent<T> =
@@ -177,8 +178,9 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
       ...(this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
       ...(this.#options.fieldSelector ? { fieldSelector: this.#options.fieldSelector } : {}),
       timeoutSeconds,
+      allowWatchBookmarks: true,
       signal: this.#abort.signal,
-    } as unknown as ListScopeOptions<N> & { signal: AbortSignal });
+    } as ListScopeOptions<N> & WatchOptions & { allowWatchBookmarks: true });
   }
 
   async #run(): Promise<void> {

@@ -70,9 +70,9 @@ export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 200, max
 /** Per-call options every verb accepts. */
 export interface CallOptions {
   /** Cancels the call. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Gives up after this long (the whole call, retries included). Default: the client's (30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** One request as the verbs describe it. */

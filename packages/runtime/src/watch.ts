@@ -7,17 +7,22 @@ import { pause } from "./backoff.js";
 /** Options of a watch. */
 export interface WatchOptions {
   /** Start after this resourceVersion. Unset: the server sends the current state as ADDED events first. */
-  resourceVersion?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
+  resourceVersion?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /**
+   * Deliver `BOOKMARK` events too. Bookmarks are always requested (they keep the resume point fresh); they reach the
+   * caller only when asked for, and then the event type says so.
+   */
+  allowWatchBookmarks?: boolean | undefined;
   /** Streaming list: initial state as ADDED events, ended by a BOOKMARK annotated `k8s.io/initial-events-end`. */
-  sendInitialEvents?: boolean;
+  sendInitialEvents?: boolean | undefined;
   /** Server-side timeout of one watch request; the iterator reconnects transparently. Default: server's choice. */
-  timeoutSeconds?: number;
+  timeoutSeconds?: number | undefined;
   /** Stops the watch; the iterator then ends without an error. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Longest pause between reconnect attempts after a dropped connection. Default 10 s. */
-  maxReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number | undefined;
 }
 
 /** Splits a byte stream into lines. */
@@ -88,6 +93,7 @@ export async function* watchPath<T extends KubernetesObject>(
         failures = 0;
         const rv = (event.object as KubernetesObject).metadata?.resourceVersion;
         if (rv) resourceVersion = rv;
+        if (event.type === "BOOKMARK" && !options.allowWatchBookmarks) continue;
         yield event as WatchEvent<T>;
       }
     } catch (error) {
