@@ -31,9 +31,13 @@ export type {
   StatusSubresource,
   SubresourceHelpers,
 } from "./subresources.js";
-export { Informer } from "./informer.js";
-export type { InformerEvent, InformerOptions } from "./informer.js";
+export { Informer, InformerOverflowError, InformerStoppedError, waitForSync } from "./informer.js";
+export type { IndexFunction, InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
+export { ShortWatchError, WatchIdleError, watcher } from "./watcher.js";
+export type { ListWatchSource, RawWatchEvent, WatcherEvent, WatcherOptions } from "./watcher.js";
+export { exponentialBackoff } from "./backoff.js";
+export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
 export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
 export {

@@ -14,7 +14,9 @@ import type {
   WatchEvent,
 } from "./types.js";
 import { type Query, resourcePath } from "./url.js";
-import { type WatchOptions, readLines, watchPath } from "./watch.js";
+import { type WatchOptions, openWatchStream, readLines, watchEvents } from "./watch.js";
+import type { ListWatchSource } from "./watcher.js";
+import { ResourceExpiredError } from "./errors.js";
 
 /** Where a namespaced call goes: the connection's namespace unless `namespace` says otherwise. */
 export interface NamespaceOption {
@@ -181,17 +183,35 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return list;
   }
 
-  /** Walks every page of a list, `limit` objects at a time (default 500). */
+  /**
+   * Walks every page of a list, `limit` objects at a time (default 500), as client-go's pager: continuation pages
+   * carry only the continue token (it holds the list's resourceVersion), and if a token expires mid-walk (410) the
+   * rest comes from one full list at the original resourceVersion, without the objects already yielded.
+   */
   async *pages(options?: ListScopeOptions<Namespaced> & Omit<ListOptions, "continue">): AsyncGenerator<L> {
-    let token: string | undefined;
-    do {
-      const page: L = await this.list({ limit: 500, ...options, ...(token ? { continue: token } : {}) } as ListScopeOptions<Namespaced> & ListOptions);
+    const first = { limit: 500, ...options } as ListScopeOptions<Namespaced> & ListOptions;
+    const yielded = new Set<string>();
+    let page: L = await this.list(first);
+    for (;;) {
+      for (const item of page.items) yielded.add(`${item.metadata?.namespace ?? ""}/${item.metadata?.name ?? ""}`);
       yield page;
-      token = page.metadata?.continue || undefined;
-    } while (token);
+      const token = page.metadata?.continue || undefined;
+      if (!token) return;
+      const { resourceVersion: _rv, resourceVersionMatch: _match, ...rest } = first;
+      try {
+        page = await this.list({ ...rest, continue: token } as ListScopeOptions<Namespaced> & ListOptions);
+      } catch (error) {
+        if (!(error instanceof ResourceExpiredError)) throw error;
+        const { limit: _limit, ...full } = first;
+        const all = await this.list(full as ListScopeOptions<Namespaced> & ListOptions);
+        all.items = all.items.filter((item) => !yielded.has(`${item.metadata?.namespace ?? ""}/${item.metadata?.name ?? ""}`));
+        if (all.metadata) delete all.metadata.continue;
+        page = all;
+      }
+    }
   }
 
-  /** Every object of every page, one at a time. */
+  /** Every object of every page, one at a time (see {@link ResourceClient.pages}). */
   async *items(options?: ListScopeOptions<Namespaced> & Omit<ListOptions, "continue">): AsyncGenerator<T> {
     for await (const page of this.pages(options)) yield* page.items;
   }
@@ -325,8 +345,49 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   watch(options: ListScopeOptions<Namespaced> & WatchOptions & { allowWatchBookmarks: true }): AsyncGenerator<WatchEvent<T>>;
   watch(options?: ListScopeOptions<Namespaced> & WatchOptions & { allowWatchBookmarks?: false | undefined }): AsyncGenerator<ObjectEvent<T>>;
   watch(options?: ListScopeOptions<Namespaced> & WatchOptions): AsyncGenerator<WatchEvent<T>> {
-    const namespace = options?.allNamespaces ? undefined : this.#namespace(options?.namespace);
-    return watchPath<T>(this.#transport, this.#path({ namespace }), {}, options ?? {});
+    return watchEvents(this.listWatchSource(options ?? {}), options ?? {});
+  }
+
+  /** The namespace calls default to (the connection's, as kubectl's context namespace); undefined when cluster-scoped. */
+  get defaultNamespace(): string | undefined {
+    return this.descriptor.namespaced ? this.#transport.connection.namespace : undefined;
+  }
+
+  /**
+   * The list and watch requests of one scope and selection, for the list-then-watch state machine that watches and
+   * informers run on (see watcher.ts).
+   */
+  listWatchSource(options: ListScopeOptions<Namespaced> & { labelSelector?: string | undefined; fieldSelector?: string | undefined }): ListWatchSource<T> {
+    const namespace = options.allNamespaces ? undefined : this.#namespace(options.namespace);
+    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    return {
+      list: async (page) => {
+        const list = await this.#transport.json<L>({
+          method: "GET",
+          path: this.#path({
+            namespace,
+            query: { ...selectors, limit: page.limit, continue: page.continue, resourceVersion: page.resourceVersion, resourceVersionMatch: page.resourceVersionMatch },
+          }),
+          idempotent: true,
+          signal: page.signal,
+        });
+        list.items = list.items ?? [];
+        return list;
+      },
+      watch: (watch) =>
+        openWatchStream<T>(
+          this.#transport,
+          this.#path({ namespace }),
+          {
+            ...selectors,
+            resourceVersion: watch.resourceVersion,
+            resourceVersionMatch: watch.resourceVersionMatch,
+            sendInitialEvents: watch.sendInitialEvents || undefined,
+            timeoutSeconds: watch.timeoutSeconds,
+          },
+          { idleTimeoutMs: watch.idleTimeoutMs, signal: watch.signal },
+        ),
+    };
   }
 
   /** Reads a subresource (`status`, `scale`, `ephemeralcontainers`, ...). */

@@ -152,7 +152,7 @@ describe("informer", () => {
   });
 
   it("falls back to paged lists when streaming lists are off, and recovers after errors", async () => {
-    const informer = new Informer(cms, { labelSelector: "inf=paged", streamingList: false, pageSize: 2, minBackoffMs: 50 });
+    const informer = new Informer(cms, { labelSelector: "inf=paged", streamingList: false, pageSize: 2, backoff: { initialMs: 50 } });
     await Promise.all(["p1", "p2", "p3"].map((name) => cms.create({ metadata: { name, labels: { inf: "paged" } } })));
     await informer.start();
     expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(["p1", "p2", "p3"]);
