@@ -152,7 +152,7 @@ describe("watcher: watching", () => {
     ]);
     expect(await w.take(3)).toEqual(["added a@101", "bookmark 105", "delete a"]);
     expect(source.watchCalls.map((c) => c.resourceVersion)).toEqual(["100", "105"]);
-    expect(source.watchCalls[0]).toMatchObject({ timeoutSeconds: 5, idleTimeoutMs: 35_000 });
+    expect(source.watchCalls[0]).toMatchObject({ timeoutSeconds: 5, idleTimeoutMs: 10_500 });
     w.stop();
   });
 

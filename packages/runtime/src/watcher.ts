@@ -80,7 +80,7 @@ export interface WatcherOptions {
   pageSize?: number | undefined;
   /** Server-side timeout of each watch request. Default: a random 5–10 min, as client-go's reflector. */
   timeoutSeconds?: number | undefined;
-  /** How long past `timeoutSeconds` a silent stream is given before it counts as lost. Default 30 s. */
+  /** How long past `timeoutSeconds` a silent stream is given before it counts as lost. Default 5 s + 10% of it. */
   idleMarginMs?: number | undefined;
   /** On 410 (resourceVersion too old) after the initial state: start over with a new list, or throw. */
   onExpired: "relist" | "throw";
@@ -131,7 +131,6 @@ function classify(error: unknown, phase: "initial" | "watch"): "terminal" | "exp
 export async function* watcher<T extends KubernetesObject>(source: ListWatchSource<T>, options: WatcherOptions): AsyncGenerator<WatcherEvent<T>> {
   const signal = options.signal ?? new AbortController().signal;
   const backoff = options.backoff ?? exponentialBackoff();
-  const idleMarginMs = options.idleMarginMs ?? 30_000;
   const timeoutSeconds = () => options.timeoutSeconds ?? Math.floor(300 + Math.random() * 300);
   let streaming = options.streamingList ?? true;
   let resourceVersion = options.resourceVersion;
@@ -147,7 +146,7 @@ export async function* watcher<T extends KubernetesObject>(source: ListWatchSour
       resourceVersionMatch: initial ? "NotOlderThan" : undefined,
       sendInitialEvents: initial,
       timeoutSeconds: timeout,
-      idleTimeoutMs: timeout * 1000 + idleMarginMs,
+      idleTimeoutMs: timeout * 1000 + (options.idleMarginMs ?? 5000 + timeout * 100),
       signal,
     });
   };
