@@ -108,11 +108,16 @@ func (k *kubelet) track(pid int)   { k.mu.Lock(); k.children[pid] = struct{}{}; 
 func (k *kubelet) untrack(pid int) { k.mu.Lock(); delete(k.children, pid); k.mu.Unlock() }
 func (k *kubelet) running() int    { k.mu.Lock(); defer k.mu.Unlock(); return len(k.children) }
 
+// killAll kills every sandbox's process group and waits (a little) until they are reaped, so that none outlives
+// the server even as a zombie.
 func (k *kubelet) killAll() {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	for pid := range k.children {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	k.mu.Unlock()
+	for deadline := time.Now().Add(3 * time.Second); k.running() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
