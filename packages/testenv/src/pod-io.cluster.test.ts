@@ -42,6 +42,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+describe("the test kubelet", () => {
+  it("is what the nodes point kube-apiserver at, on loopback, and only for clients with a certificate of the cluster CA", async () => {
+    const node = (await apiRequest(admin, "GET", `/api/v1/nodes/${shared.nodeNames[0]}`)).json as {
+      status: { addresses: Array<{ type: string; address: string }>; daemonEndpoints: { kubeletEndpoint: { Port: number } } };
+    };
+    expect(node.status.addresses).toContainEqual({ type: "InternalIP", address: "127.0.0.1" });
+    const kubelet = `https://127.0.0.1:${node.status.daemonEndpoints.kubeletEndpoint.Port}`;
+    const anonymous = await apiRequest({ server: kubelet, caPem: shared.caPem }, "GET", "/healthz").then(
+      (res) => `HTTP ${res.status}`,
+      (error: Error) => error.message,
+    );
+    expect(anonymous).not.toMatch(/^HTTP/); // the TLS handshake fails without a client certificate
+    expect((await apiRequest({ ...admin, server: kubelet }, "GET", "/healthz")).status).toBe(200);
+  });
+});
+
 describe("kubectl logs", () => {
   it("returns what the container logged, per container, with --tail, --timestamps, --limit-bytes and --previous", async () => {
     const at = new Date("2026-01-02T03:04:05.123Z");

@@ -169,6 +169,11 @@ describe("the shared whole cluster runs workloads", () => {
     expect(job.status.succeeded).toBe(1);
   });
 
+  it("runs each controller of kube-controller-manager as its own ServiceAccount, as kubeadm does", async () => {
+    const accounts = (await list<{ metadata: { name: string } }>("/api/v1/namespaces/kube-system/serviceaccounts")).map((sa) => sa.metadata.name);
+    expect(accounts).toEqual(expect.arrayContaining(["deployment-controller", "replicaset-controller", "namespace-controller", "generic-garbage-collector"]));
+  });
+
   it("gives a new namespace its default ServiceAccount and the kube-root-ca.crt ConfigMap with the cluster CA", async () => {
     const ns = uniqueNamespace("fresh");
     await ok("POST", "/api/v1/namespaces", { metadata: { name: ns } });
