@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startCluster } from "../../packages/testenv/src/index.js";
-import type { SharedCluster } from "./shared-control-plane.js";
+import { type SharedCluster, shareControlPlane } from "./shared-control-plane.js";
 
 // One whole cluster (controllers, scheduler, simulated nodes) for the tests of the `cluster` project; workers reach
 // it through inject("cluster"). The other integration tests keep the plain control plane, which starts faster.
@@ -8,14 +8,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const cluster = await startCluster({ nodes: 3 });
   process.stderr.write(`[testenv] cluster with ${cluster.nodeNames.length} nodes ready at ${cluster.server} in ${Date.now() - started} ms\n`);
-  const cp = cluster.controlPlane;
   const shared: SharedCluster = {
-    server: cp.server,
-    caPem: cp.caPem,
-    kubeconfigPath: cp.kubeconfigPath,
-    admin: cp.admin,
-    adminToken: cp.adminToken,
-    unprivileged: cp.unprivileged,
+    ...shareControlPlane(cluster.controlPlane),
     binaries: cluster.binaries,
     nodeNames: [...cluster.nodeNames],
     kubeletDir: cluster.kubeletDir,

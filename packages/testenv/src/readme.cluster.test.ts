@@ -1,19 +1,16 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { readmeExamples, typecheckExamples, writeRunnableExample } from "../../../scripts/vitest/readme-examples.js";
 
 // The README's whole-cluster example, extracted and run as a user would: Node against the package's build, binaries
 // through the envtest-style TEST_ASSET_* variables. It is also type-checked under --strict.
 const shared = inject("cluster");
-const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const workDir = join(packageDir, ".readme-examples");
-const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
-const examples = new Map<string, string>();
-for (const match of readme.matchAll(/```ts\n\/\/ testenv example: ([\w-]+)\n([\s\S]*?)```/g)) examples.set(match[1]!, match[2]!);
+const workDir = join(fileURLToPath(new URL("..", import.meta.url)), ".readme-examples");
+const examples = readmeExamples("testenv example");
 
 beforeAll(() => mkdirSync(workDir, { recursive: true }));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -24,9 +21,7 @@ describe("README: the whole-cluster example", () => {
   });
 
   it("starts a cluster, rolls out a Deployment, scripts a pod's log and exec, and stops", async () => {
-    const js = ts.transpileModule(examples.get("whole-cluster")!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    const file = join(workDir, "whole-cluster.mjs");
-    writeFileSync(file, js);
+    const file = writeRunnableExample(workDir, "whole-cluster", examples.get("whole-cluster")!);
     const b = shared.binaries;
     const { stdout } = await promisify(execFile)(process.execPath, [file], {
       env: {
@@ -46,16 +41,6 @@ describe("README: the whole-cluster example", () => {
   });
 
   it("type-checks under --strict", async () => {
-    writeFileSync(join(workDir, "whole-cluster.mts"), examples.get("whole-cluster")!);
-    writeFileSync(
-      join(workDir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", types: ["node"], skipLibCheck: true }, include: ["*.mts"] }),
-    );
-    const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
-    const result = await promisify(execFile)(process.execPath, [tsc, "-p", workDir]).then(
-      () => "",
-      (error: { stdout?: string }) => error.stdout ?? String(error),
-    );
-    expect(result).toBe("");
+    expect(await typecheckExamples(workDir, examples)).toBe("");
   });
 });

@@ -19,11 +19,7 @@ import (
 // apart unless tty) until the client goes away or the container is marked exited. With AttachEchoesStdin (the
 // default) what the client sends is appended to the log as stdout, like a container running `cat`.
 func (k *kubelet) AttachContainer(ctx context.Context, name, _ string, container string, in io.Reader, out, errOut io.WriteCloser, tty bool, _ <-chan remotecommand.TerminalSize) error {
-	ns, pod, err := splitPodName(name)
-	if err != nil {
-		return err
-	}
-	b, err := k.behaviour(ns, pod, container)
+	ns, pod, b, err := k.resolve(name, container)
 	if err != nil {
 		return err
 	}
@@ -143,11 +139,7 @@ func copyNewLines(path string, offset int64, out, errOut io.Writer, tty bool) (i
 // a loopback "HOST:PORT" is dialled, "refuse" (and no rule at all) fails as a closed port does.
 func (k *kubelet) PortForward(ctx context.Context, name, _ string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
-	ns, pod, err := splitPodName(name)
-	if err != nil {
-		return err
-	}
-	b, err := k.behaviour(ns, pod, "")
+	ns, pod, b, err := k.resolve(name, "")
 	if err != nil {
 		return err
 	}

@@ -31,11 +31,7 @@ type sandboxSpec struct {
 // command, the exit code is returned as a utilexec.ExitError (so the client sees NonZeroExitCode), and the child's
 // process group is killed when the client goes away.
 func (k *kubelet) ExecInContainer(ctx context.Context, name, _ string, container string, cmd []string, in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
-	ns, pod, err := splitPodName(name)
-	if err != nil {
-		return err
-	}
-	b, err := k.behaviour(ns, pod, container)
+	ns, pod, b, err := k.resolve(name, container)
 	if err != nil {
 		return err
 	}

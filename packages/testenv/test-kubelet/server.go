@@ -126,19 +126,14 @@ func (k *kubelet) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", k.containerLogs)
-	for _, verb := range []string{"exec", "attach"} {
-		h := k.exec
-		if verb == "attach" {
-			h = k.attach
-		}
-		for _, method := range []string{"GET", "POST"} {
-			mux.HandleFunc(method+" /"+verb+"/{ns}/{pod}/{container}", h)
-			mux.HandleFunc(method+" /"+verb+"/{ns}/{pod}/{uid}/{container}", h)
-		}
-	}
+	exec, attach, portForward := streamingHandler(true, k.exec), streamingHandler(true, k.attach), streamingHandler(false, k.portForward)
 	for _, method := range []string{"GET", "POST"} {
-		mux.HandleFunc(method+" /portForward/{ns}/{pod}", k.portForward)
-		mux.HandleFunc(method+" /portForward/{ns}/{pod}/{uid}", k.portForward)
+		mux.HandleFunc(method+" /exec/{ns}/{pod}/{container}", exec)
+		mux.HandleFunc(method+" /exec/{ns}/{pod}/{uid}/{container}", exec)
+		mux.HandleFunc(method+" /attach/{ns}/{pod}/{container}", attach)
+		mux.HandleFunc(method+" /attach/{ns}/{pod}/{uid}/{container}", attach)
+		mux.HandleFunc(method+" /portForward/{ns}/{pod}", portForward)
+		mux.HandleFunc(method+" /portForward/{ns}/{pod}/{uid}", portForward)
 	}
 	return logRequests(mux)
 }
@@ -164,65 +159,62 @@ const (
 	streamCreationTimeout = remotecommand.DefaultStreamCreationTimeout
 )
 
-func (k *kubelet) exec(w http.ResponseWriter, r *http.Request) {
-	ns, pod, container, err := names(r, true)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+// streamingHandler checks the names in the path, then hands the request to serve with a context that ends when
+// the client goes away. Errors before the upgrade are plain 400s, as the kubelet's.
+func streamingHandler(withContainer bool, serve func(w http.ResponseWriter, r *http.Request, pod, container string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ns, pod, container, err := names(r, withContainer)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w, r, cancel := cancelOnDisconnect(w, r)
+		defer cancel()
+		if err := serve(w, r, ns+"/"+pod, container); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
 	}
+}
+
+func (k *kubelet) exec(w http.ResponseWriter, r *http.Request, pod, container string) error {
 	opts, err := remotecommand.NewOptions(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return err
 	}
 	cmd := r.URL.Query()["command"]
 	if len(cmd) == 0 {
-		http.Error(w, "missing command", http.StatusBadRequest)
-		return
+		return errors.New("missing command")
 	}
-	w, r, cancel := cancelOnDisconnect(w, r)
-	defer cancel()
-	remotecommand.ServeExec(w, r, k, ns+"/"+pod, r.PathValue("uid"), container, cmd, opts, idleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+	remotecommand.ServeExec(w, r, k, pod, r.PathValue("uid"), container, cmd, opts, idleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+	return nil
 }
 
-func (k *kubelet) attach(w http.ResponseWriter, r *http.Request) {
-	ns, pod, container, err := names(r, true)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
+func (k *kubelet) attach(w http.ResponseWriter, r *http.Request, pod, container string) error {
 	opts, err := remotecommand.NewOptions(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return err
 	}
-	w, r, cancel := cancelOnDisconnect(w, r)
-	defer cancel()
-	remotecommand.ServeAttach(w, r, k, ns+"/"+pod, r.PathValue("uid"), container, opts, idleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+	remotecommand.ServeAttach(w, r, k, pod, r.PathValue("uid"), container, opts, idleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+	return nil
 }
 
-func (k *kubelet) portForward(w http.ResponseWriter, r *http.Request) {
-	ns, pod, _, err := names(r, false)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
+func (k *kubelet) portForward(w http.ResponseWriter, r *http.Request, pod, _ string) error {
 	opts, err := portforward.NewV4Options(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return err
 	}
-	w, r, cancel := cancelOnDisconnect(w, r)
-	defer cancel()
-	portforward.ServePortForward(w, r, k, ns+"/"+pod, r.PathValue("uid"), opts, idleTimeout, streamCreationTimeout, portforward.SupportedProtocols)
+	portforward.ServePortForward(w, r, k, pod, r.PathValue("uid"), opts, idleTimeout, streamCreationTimeout, portforward.SupportedProtocols)
+	return nil
 }
 
-func splitPodName(name string) (ns, pod string, err error) {
+// resolve splits cri-streaming's "NS/POD" and reads the effective behaviour of the container ("" for the pod).
+func (k *kubelet) resolve(name, container string) (ns, pod string, b Behaviour, err error) {
 	ns, pod, ok := strings.Cut(name, "/")
 	if !ok {
-		return "", "", fmt.Errorf("invalid pod name %q", name)
+		return "", "", b, fmt.Errorf("invalid pod name %q", name)
 	}
-	return ns, pod, nil
+	b, err = k.behaviour(ns, pod, container)
+	return ns, pod, b, err
 }
 
 // cancelOnDisconnect gives the request a context that ends when the upgraded (hijacked) connection is closed or
