@@ -95,7 +95,7 @@ describe("a whole cluster of its own", () => {
         if (pod.json.status?.phase === "Running") break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const exec = spawn(${JSON.stringify(shared.binaries.kubectl)}, ["-n", "doomed", "exec", "p", "--", "sh", "-c", "echo $$; sleep 300"], { env: { KUBECONFIG: cluster.kubeconfigPath } });
+      const exec = spawn(${JSON.stringify(shared.binaries.kubectl)}, ["-n", "doomed", "exec", "p", "--", "sh", "-c", "echo $$; sleep 300"], { env: { HOME: "/nonexistent", KUBECONFIG: cluster.kubeconfigPath } });
       exec.stdout.once("data", (pid) => console.log(JSON.stringify({ dir: cluster.dir, pids: Object.values(cluster.pids), sandbox: Number(pid), kubectl: exec.pid })));
       setInterval(() => {}, 1000);
     `;
