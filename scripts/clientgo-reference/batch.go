@@ -75,6 +75,13 @@ func transportCheck(res Result) (dial string, requestErr *string) {
 		msg := err.Error()
 		return dial, &msg
 	}
+	// The dialer itself refuses a port beyond 65535 (net.Dial: "invalid port").
+	if _, port, err := net.SplitHostPort(dial); err == nil {
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			msg := "dial tcp " + dial + ": " + err.Error()
+			return dial, &msg
+		}
+	}
 	return dial, nil
 }
 

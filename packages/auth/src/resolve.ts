@@ -103,9 +103,27 @@ const REMOVED_PROVIDERS: Record<string, string> = {
     "The azure auth plugin has been removed.\nPlease use the https://github.com/Azure/kubelogin kubectl/client-go credential plugin instead.\nSee https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins for further details",
 };
 
+/** The oidc auth-provider's config, or client-go's error for a provider it cannot create. */
+function providerConfig(provider: NonNullable<UserEntry["auth-provider"]>, where: Where): Record<string, string> {
+  const providerName = provider.name ?? "";
+  if (REMOVED_PROVIDERS[providerName]) throw new KubeconfigError(REMOVED_PROVIDERS[providerName]!, { ...where, field: "auth-provider" });
+  if (providerName !== "oidc") throw new KubeconfigError(`no Auth Provider found for name ${JSON.stringify(providerName)}${at({ ...where, field: "auth-provider.name" })}`, { ...where, field: "auth-provider.name" });
+  const config = provider.config ?? {};
+  if (!config["idp-issuer-url"]) throw new KubeconfigError(`Must provide idp-issuer-url${at({ ...where, field: "auth-provider.config" })}`, { ...where, field: "auth-provider.config" });
+  if (!config["client-id"]) throw new KubeconfigError(`Must provide client-id${at({ ...where, field: "auth-provider.config" })}`, { ...where, field: "auth-provider.config" });
+  return config;
+}
+
 /** Picks the authentication method with client-go's precedence. */
 function authFor(name: string, user: UserEntry, file: string): AuthSpec {
   const where = { file, entry: name };
+  // client-go creates the exec authenticator and the auth-provider when it builds the transport, also when a token
+  // or certificate then takes precedence: their configuration errors count either way.
+  const version = user.exec?.apiVersion;
+  if (user.exec && version !== "client.authentication.k8s.io/v1" && version !== "client.authentication.k8s.io/v1beta1") {
+    throw new KubeconfigError(`exec plugin: invalid apiVersion ${JSON.stringify(version ?? "")}${at({ ...where, field: "exec.apiVersion" })}`, { ...where, field: "exec.apiVersion" });
+  }
+  const oidc = user["auth-provider"] ? providerConfig(user["auth-provider"], where) : undefined;
   if (user.token || user.tokenFile) {
     if (user.tokenFile && (user.username || user.password)) {
       // Passes validation in client-go but fails when the transport is built.
@@ -127,23 +145,8 @@ function authFor(name: string, user: UserEntry, file: string): AuthSpec {
   }
   if (user.username || user.password) return { kind: "basic", username: user.username ?? "", password: user.password ?? "" };
   const hasCert = Boolean(user["client-certificate"] || user["client-certificate-data"]);
-  if (user.exec && !hasCert) {
-    const version = user.exec.apiVersion;
-    if (version !== "client.authentication.k8s.io/v1" && version !== "client.authentication.k8s.io/v1beta1") {
-      throw new KubeconfigError(`exec plugin: invalid apiVersion ${JSON.stringify(version ?? "")}${at({ ...where, field: "exec.apiVersion" })}`, { ...where, field: "exec.apiVersion" });
-    }
-    return { kind: "exec", exec: user.exec, user: name };
-  }
-  const provider = user["auth-provider"];
-  if (provider && !hasCert) {
-    const providerName = provider.name ?? "";
-    if (REMOVED_PROVIDERS[providerName]) throw new KubeconfigError(REMOVED_PROVIDERS[providerName]!, { ...where, field: "auth-provider" });
-    if (providerName !== "oidc") throw new KubeconfigError(`no Auth Provider found for name ${JSON.stringify(providerName)}${at({ ...where, field: "auth-provider.name" })}`, { ...where, field: "auth-provider.name" });
-    const config = provider.config ?? {};
-    if (!config["idp-issuer-url"]) throw new KubeconfigError(`Must provide idp-issuer-url${at({ ...where, field: "auth-provider.config" })}`, { ...where, field: "auth-provider.config" });
-    if (!config["client-id"]) throw new KubeconfigError(`Must provide client-id${at({ ...where, field: "auth-provider.config" })}`, { ...where, field: "auth-provider.config" });
-    return { kind: "oidc", config, user: name };
-  }
+  if (user.exec && !hasCert) return { kind: "exec", exec: user.exec, user: name };
+  if (oidc && !hasCert) return { kind: "oidc", config: oidc, user: name };
   return { kind: "none" };
 }
 
@@ -209,7 +212,7 @@ export function resolveKubeconfig(merged: MergedKubeconfig, options: LoadConnect
   if (contextName && !context) problems.push(`context was not found for specified context: ${contextName}`);
   const clusterEmpty = Object.values(cluster).every((v) => v === undefined || v === "" || v === false || (v instanceof Map && v.size === 0));
   if (clusterEmpty) {
-    if (problems.length === 0) throw new KubeconfigError(EMPTY_CONFIG_MESSAGE, fileOf ? { file: fileOf } : {}, { emptyConfig: true });
+    if (problems.length === 0) throw new KubeconfigError(`${EMPTY_CONFIG_MESSAGE}${inFiles}`, fileOf ? { file: fileOf } : {}, { emptyConfig: true });
     problems.push("cluster has no server defined");
   } else if (!cluster.server) {
     problems.push(clusterName ? `no server found for cluster "${clusterName}"` : "default cluster has no server defined");

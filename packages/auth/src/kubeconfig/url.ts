@@ -178,7 +178,10 @@ function nodeUrlFor(go: GoUrl, shown: string): URL {
   } catch {
     throw new GoUrlError(`"${shown}" has a host name kubectl cannot connect to: ${JSON.stringify(hostname)}`);
   }
-  const same = hostname.startsWith("[") ? ipVersion(hostname.slice(1, -1)) === 6 && node.hostname.startsWith("[") : node.hostname === hostname.toLowerCase();
+  // Go's transport also turns an international name into its punycode form (IDNA), as WHATWG URLs do.
+  const same = hostname.startsWith("[")
+    ? ipVersion(hostname.slice(1, -1)) === 6 && node.hostname.startsWith("[")
+    : node.hostname === hostname.toLowerCase() || (/[^\x00-\x7f]/.test(hostname) && !/^[\d.]+$/.test(node.hostname));
   if (!same) {
     throw new GoUrlError(
       `"${shown}" has a host name kubectl would look up in DNS but Node would read as ${node.hostname}: ${JSON.stringify(hostname)} (write the address in full, like 10.0.0.1)`,
