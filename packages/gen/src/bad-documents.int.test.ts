@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ControlPlaneAccess, apiRequest } from "../../testenv/src/index.js";
+import type { ControlPlaneAccess } from "../../testenv/src/index.js";
 import { EXIT, GenError } from "./errors.js";
-import type { SpecClient } from "./fetch-specs.js";
 import { generate } from "./generate.js";
+import { adminSpecClient } from "./testing/spec-client.js";
 import { treeHash } from "./tree-hash.test-helper.js";
 
 const cp = inject("controlPlane");
@@ -34,14 +34,7 @@ let out: string;
 let before: string;
 let original: { [key: string]: Json };
 
-const client: SpecClient = {
-  server: admin.server,
-  describe: () => `admin@${admin.server}`,
-  async fetch(path) {
-    const res = await apiRequest(admin, "GET", path);
-    return new Response(res.text, { status: res.status });
-  },
-};
+const client = adminSpecClient(admin);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "k8s-gen-bad-"));

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ControlPlaneAccess, apiRequest } from "../../testenv/src/index.js";
+import type { ControlPlaneAccess } from "../../testenv/src/index.js";
 import { EXIT } from "./errors.js";
-import type { SpecClient } from "./fetch-specs.js";
 import { generate } from "./generate.js";
+import { adminSpecClient } from "./testing/spec-client.js";
 import { treeHash } from "./tree-hash.test-helper.js";
 import { MARKER_FILE, recoverOutput, swapPaths } from "./write-output.js";
 
@@ -32,14 +32,7 @@ let spec: string;
 let oldHash: string;
 let newHash: string;
 
-const client: SpecClient = {
-  server: admin.server,
-  describe: () => `admin@${admin.server}`,
-  async fetch(path) {
-    const res = await apiRequest(admin, "GET", path);
-    return new Response(res.text, { status: res.status });
-  },
-};
+const client = adminSpecClient(admin);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "k8s-gen-swap-"));

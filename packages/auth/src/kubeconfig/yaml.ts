@@ -33,6 +33,9 @@ export class YamlError extends Error {
  */
 export const MAX_YAML_DEPTH = 1000;
 
+/** How many `\'` escapes (known to libyaml, not to js-yaml) are rewritten, each costing one more parse. */
+const MAX_ESCAPE_RETRIES = 4;
+
 const TAG_PREFIX = "tag:yaml.org,2002:";
 const TAG = {
   str: `${TAG_PREFIX}str`,
@@ -290,7 +293,7 @@ export function parseKubeconfigYaml(source: string): YamlValue {
       if (error instanceof YAMLException) {
         // libyaml knows the escape \' in double-quoted scalars, js-yaml does not: spell it \x27 and parse again.
         const at = error.mark?.position ?? -1;
-        if (/unknown escape/.test(error.reason) && text.slice(at - 1, at + 1) === "\\'" && attempt < 64) {
+        if (/unknown escape/.test(error.reason) && text.slice(at - 1, at + 1) === "\\'" && attempt < MAX_ESCAPE_RETRIES) {
           text = `${text.slice(0, at - 1)}\\x27${text.slice(at + 1)}`;
           continue;
         }
