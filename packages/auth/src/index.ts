@@ -9,3 +9,5 @@ export { CredentialError, KubeconfigError, NotInClusterError } from "./errors.js
 export type { KubeconfigLocation } from "./errors.js";
 export { DEFAULT_SERVICE_ACCOUNT_DIR } from "./in-cluster.js";
 export type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, LoadConnectionOptions } from "./types.js";
+export { ManifestSyntaxError, parseManifestDocuments } from "./yaml-documents.js";
+export type { YamlDocument } from "./yaml-documents.js";

@@ -53,6 +53,8 @@ export function fromConnection(connection: Connection, options?: TransportOption
 }
 
 export type { Api, Kinds } from "./generated/api.js";
+export { ManifestApplyError, ManifestError, applyManifests, deleteManifests, parseManifests, readManifests } from "./manifests.js";
+export type { ApplyManifestsOptions, Manifest, ManifestDeletion, ManifestResult } from "./manifests.js";
 export type {
   Condition,
   LabelSelector,
