@@ -1,4 +1,4 @@
-import { pause } from "./backoff.js";
+import { Backoff, pause } from "./backoff.js";
 import { KubernetesError, ResourceExpiredError } from "./errors.js";
 import type { ListOptions, ListScopeOptions, ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject, WatchEvent } from "./types.js";
@@ -182,7 +182,7 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
   }
 
   async #run(): Promise<void> {
-    let failures = 0;
+    const backoff = new Backoff({ initialMs: this.#options.minBackoffMs ?? 800, maxMs: this.#options.maxBackoffMs ?? 30_000, jitter: 0.5 });
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
@@ -198,20 +198,20 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
                 initial = false;
                 this.#replace(fresh);
                 this.#markSynced();
-                failures = 0;
+                backoff.reset();
               }
             } else {
               this.#apply(event);
-              failures = 0;
+              backoff.reset();
             }
           }
           continue;
         }
         resourceVersion = await this.#pagedList();
-        failures = 0;
+        backoff.reset();
         for await (const event of this.#watch(resourceVersion, false)) {
           this.#apply(event);
-          failures = 0;
+          backoff.reset();
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -223,10 +223,8 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
           }
         }
         if (!(error instanceof ResourceExpiredError)) this.#emit({ type: "error", error });
-        const min = this.#options.minBackoffMs ?? 800;
-        const ceiling = Math.min(this.#options.maxBackoffMs ?? 30_000, min * 2 ** failures++);
         // An expired watch re-lists at once; anything else backs off.
-        if (!(error instanceof ResourceExpiredError)) await pause(ceiling, signal);
+        if (!(error instanceof ResourceExpiredError)) await pause(backoff.next(), signal);
       }
     }
   }

@@ -2,7 +2,7 @@ import { KubernetesError, TransportError, errorFromResponse } from "./errors.js"
 import type { HttpResponse, Transport } from "./transport.js";
 import type { KubernetesObject, Status, WatchEvent } from "./types.js";
 import { type Query, queryString } from "./url.js";
-import { pause } from "./backoff.js";
+import { Backoff, pause } from "./backoff.js";
 
 /** Options of a watch. */
 export interface WatchOptions {
@@ -52,7 +52,7 @@ export async function* watchPath<T extends KubernetesObject>(
 ): AsyncGenerator<WatchEvent<T>> {
   let resourceVersion = options.resourceVersion;
   let failures = 0;
-  const maxDelay = options.maxReconnectDelayMs ?? 10_000;
+  const backoff = new Backoff({ initialMs: 100, maxMs: options.maxReconnectDelayMs ?? 10_000, jitter: 0.5 });
   const { signal } = options;
   while (!aborted(signal)) {
     const query: Query = {
@@ -69,12 +69,13 @@ export async function* watchPath<T extends KubernetesObject>(
     };
     let res: HttpResponse;
     try {
-      res = await transport.request({ method: "GET", path: path + queryString(query), idempotent: false, stream: true, ...(signal ? { signal } : {}) });
+      res = await transport.request({ method: "GET", path: path + queryString(query), stream: true, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (aborted(signal)) return;
       if (error instanceof KubernetesError && !(error.code >= 500 || error.code === 429)) throw error;
       if (!(error instanceof KubernetesError) && !(error instanceof TransportError)) throw error;
-      await pause(Math.min(maxDelay, 100 * 2 ** failures++), signal);
+      failures++;
+      await pause(backoff.next(), signal);
       continue;
     }
     try {
@@ -86,6 +87,7 @@ export async function* watchPath<T extends KubernetesObject>(
         }
         if (aborted(signal)) return; // events already buffered when the caller aborted are not delivered
         failures = 0;
+        backoff.reset();
         const rv = (event.object as KubernetesObject).metadata?.resourceVersion;
         if (rv) resourceVersion = rv;
         yield event as WatchEvent<T>;
@@ -94,7 +96,8 @@ export async function* watchPath<T extends KubernetesObject>(
       if (aborted(signal)) return;
       if (error instanceof KubernetesError) throw error;
       // The connection dropped mid-stream: reconnect from the last resourceVersion.
-      await pause(Math.min(maxDelay, 100 * 2 ** failures++), signal);
+      failures++;
+      await pause(backoff.next(), signal);
     }
   }
 }
