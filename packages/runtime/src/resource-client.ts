@@ -136,7 +136,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return this.#transport.json<T>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, query: { resourceVersion: options?.resourceVersion } }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -157,7 +156,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
           resourceVersionMatch: options?.resourceVersionMatch,
         },
       }),
-      idempotent: true,
       ...callOptions(options),
     });
     list.items = list.items ?? [];
@@ -186,7 +184,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace, object), query: this.#writeQuery(options) }),
       body: JSON.stringify(this.#withKind(object)),
       contentType: "application/json",
-      idempotent: false,
       ...callOptions(options),
     });
   }
@@ -207,7 +204,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       }),
       body: JSON.stringify(this.#withKind(object)),
       contentType: "application/json",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -234,7 +230,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       }),
       body: JSON.stringify(patch.body),
       contentType: PATCH_CONTENT_TYPE[patch.type],
-      idempotent: patch.type === "apply",
       apply: patch.type === "apply",
       ...callOptions(options),
     });
@@ -270,7 +265,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace), name }),
       body: JSON.stringify(body),
       contentType: "application/json",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -291,7 +285,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
           dryRun: dryRunQuery(options?.dryRun),
         },
       }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -310,7 +303,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return this.#transport.json<S>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -337,7 +329,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query: this.#writeQuery(options) }),
       body: JSON.stringify(object),
       contentType: "application/json",
-      idempotent: false,
       ...callOptions(options),
     });
   }
@@ -348,7 +339,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),
       accept: "text/plain, */*",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -359,7 +349,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),
       accept: "text/plain, */*",
-      idempotent: false,
       stream: true,
       ...(options?.signal ? { signal: options.signal } : {}),
     });

@@ -1,0 +1,79 @@
+import type { RequestDescription } from "./errors.js";
+
+/** One RFC 7234 `Warning` header value, as the API server sends them (`299 - "message"`). */
+export interface Warning {
+  /** Warn code; the API server uses 299 ("miscellaneous persistent warning"). */
+  code: number;
+  /** Warn agent; `-` from the API server. */
+  agent: string;
+  text: string;
+}
+
+/** Receives every warning of every response (deprecated APIs, unknown fields under `fieldValidation: "Warn"`, ...). */
+export type WarningHandler = (warning: Warning, request: RequestDescription) => void;
+
+/** A quoted string with backslash escapes; returns the text and what follows, or undefined when malformed. */
+function quoted(input: string): [string, string] | undefined {
+  if (input[0] !== '"') return undefined;
+  let text = "";
+  for (let i = 1; i < input.length; i++) {
+    const c = input[i]!;
+    if (c === "\\" && i + 1 < input.length) text += input[++i];
+    else if (c === '"') return [text, input.slice(i + 1).trim()];
+    else text += c;
+  }
+  return undefined;
+}
+
+/**
+ * Parses `Warning` header values as apimachinery's `ParseWarningHeaders`: `code agent "text" ["date"]`, several per
+ * value separated by commas; a malformed value ends that value's parsing (what came before it is kept).
+ */
+export function parseWarningHeader(value: string | undefined): Warning[] {
+  const warnings: Warning[] = [];
+  let rest = value?.trim() ?? "";
+  while (rest) {
+    const match = /^(\d{3}) (\S+) /.exec(rest);
+    if (!match) break;
+    const text = quoted(rest.slice(match[0].length));
+    if (!text) break;
+    if (/[\u0000-\u001f\u007f]/.test(text[0])) break;
+    warnings.push({ code: Number(match[1]), agent: match[2]!, text: text[0] });
+    rest = text[1];
+    if (rest.startsWith('"')) {
+      const end = rest.indexOf('"', 1);
+      if (end < 0) break;
+      rest = rest.slice(end + 1).trim(); // warn-date
+    }
+    if (!rest) break;
+    if (!rest.startsWith(",")) break;
+    rest = rest.slice(1).trim();
+  }
+  return warnings;
+}
+
+/** Options of {@link printWarningsOnce}. */
+export interface PrintWarningsOptions {
+  /** Where lines go. Default: standard error. */
+  write?: (line: string) => void;
+  /** Distinct messages remembered for deduplication; beyond it, new ones are still printed but not remembered. Default 1000. */
+  remember?: number;
+}
+
+/**
+ * kubectl's warning output (`rest.NewWarningWriter` with `Deduplicate`): `Warning: <text>` on standard error, each
+ * distinct 299 warning once. Other codes and empty texts are ignored, as client-go's handlers do.
+ */
+export function printWarningsOnce(options: PrintWarningsOptions = {}): WarningHandler {
+  const seen = new Set<string>();
+  const remember = options.remember ?? 1000;
+  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  return (warning) => {
+    if (warning.code !== 299 || !warning.text || seen.has(warning.text)) return;
+    if (seen.size < remember) seen.add(warning.text);
+    write(`Warning: ${warning.text}`);
+  };
+}
+
+/** The default handler: one per process, so a warning is printed once however many clients see it (as kubectl). */
+export const defaultWarningHandler: WarningHandler = printWarningsOnce();
