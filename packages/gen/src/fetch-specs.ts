@@ -3,11 +3,18 @@ import { join } from "node:path";
 import type { GroupVersionDocument } from "./openapi.js";
 import { parseGroupVersionKey } from "./openapi.js";
 import { type GroupFilter, parseDocument, selectGroupVersion } from "./spec-source.js";
+import { type HttpConnection, type HttpResponse, Transport, type TransportOptions, isKubernetesError, isTransportError } from "@org/k8s-runtime";
 
-/** What the generator needs of a connection (an `@org/k8s-auth` Connection fits). */
+/**
+ * What the generator needs of a connection (an `@org/k8s-auth` Connection fits). Requests go through
+ * `@org/k8s-runtime`'s transport, so spec downloads follow the same policy as every API call: client-go's retry
+ * rules, timeouts, typed errors, the request log (`K8S_SDK_LOG_LEVEL`) and the User-Agent.
+ */
 export interface SpecClient {
   readonly server: string;
   fetch(input: string, init?: RequestInit): Promise<Response>;
+  /** The fetch-free request path, used when present. */
+  request?: HttpConnection["request"];
   /** A redacted description of the identity, for error messages. */
   describe(): string;
 }
@@ -28,6 +35,8 @@ export interface FetchSpecsOptions extends GroupFilter {
   concurrency?: number;
   onProgress?: (progress: FetchProgress) => void;
   signal?: AbortSignal;
+  /** How requests are sent (timeouts, retries, log, User-Agent). Default: the runtime's, with 60 s per document. */
+  transport?: TransportOptions;
 }
 
 /** A failure talking to the cluster, with the URL and the identity in its message. */
@@ -37,52 +46,54 @@ export class ClusterRequestError extends Error {
     message: string,
     readonly url: string,
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
-/** The innermost reason of a failed fetch (`connect ECONNREFUSED 127.0.0.1:6443`, a TLS verification error). */
-function rootCause(error: unknown): string {
-  let current = error as { cause?: unknown; message?: string; name?: string };
-  // A connection's own error already says what failed and how to fix it (TLS); keep it whole.
-  if (current?.name === "ConnectionError" && typeof current.message === "string" && current.message.startsWith("TLS")) return current.message;
-  while (current?.cause && typeof current.cause === "object") current = current.cause as typeof current;
-  if (current instanceof AggregateError && current.errors.length) current = current.errors[0] as typeof current;
-  return current?.message ?? String(error);
+function transportFor(client: SpecClient, options: TransportOptions | undefined): Transport {
+  const connection: HttpConnection = {
+    server: client.server,
+    namespace: "",
+    fetch: (input, init) => client.fetch(input, init),
+    ...(client.request ? { request: client.request.bind(client) } : {}),
+  };
+  return new Transport(connection, { timeoutMs: 60_000, ...options });
 }
 
-async function get(client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<Response> {
+async function get(transport: Transport, client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
   const url = `${client.server}${path}`;
-  let res: Response;
   try {
-    res = await client.fetch(path, { headers: { accept: "application/json" }, signal });
+    return await transport.request({ method: "GET", path, accept: "application/json", ...(signal ? { signal } : {}) });
   } catch (error) {
-    throw new ClusterRequestError(`cannot reach the cluster at ${url}: ${rootCause(error)}`, url);
+    if (isTransportError(error)) throw new ClusterRequestError(`cannot reach the cluster: ${error.message}`, url, undefined, { cause: error });
+    if (!isKubernetesError(error)) throw error;
+    const who = client.describe();
+    const said = (error.status.message ?? "").slice(0, 300);
+    if (error.code === 401) {
+      throw new ClusterRequestError(`GET ${url}: 401 Unauthorized: the server rejected the credentials of ${who} (expired token or wrong cluster?)`, url, 401, { cause: error });
+    }
+    if (error.code === 403) {
+      throw new ClusterRequestError(
+        `GET ${url}: 403 Forbidden for ${who}: it needs "get" on the non-resource URLs /openapi/v3 and /openapi/v3/* ` +
+          `(the ClusterRole system:discovery grants them to authenticated users)${said ? `; server said: ${said}` : ""}`,
+        url,
+        403,
+        { cause: error },
+      );
+    }
+    if (error.code === 404 && path === "/openapi/v3") {
+      throw new ClusterRequestError(
+        `the server at ${client.server} does not serve /openapi/v3 (Kubernetes before 1.24, or the endpoint is disabled). ` +
+          "k8s-gen needs OpenAPI v3: Swagger 2.0 (/openapi/v2) cannot drive openapi-typescript 7 and loses int-or-string.",
+        url,
+        404,
+        { cause: error },
+      );
+    }
+    throw new ClusterRequestError(`GET ${url}: HTTP ${error.code}${said ? `: ${said}` : ""}`, url, error.code, { cause: error });
   }
-  if (res.ok) return res;
-  const body = (await res.text().catch(() => "")).slice(0, 300);
-  const who = client.describe();
-  if (res.status === 401) {
-    throw new ClusterRequestError(`GET ${url}: 401 Unauthorized: the server rejected the credentials of ${who} (expired token or wrong cluster?)`, url, 401);
-  }
-  if (res.status === 403) {
-    throw new ClusterRequestError(
-      `GET ${url}: 403 Forbidden for ${who}: it needs "get" on the non-resource URLs /openapi/v3 and /openapi/v3/* ` +
-        `(the ClusterRole system:discovery grants them to authenticated users)${body ? `; server said: ${body}` : ""}`,
-      url,
-      403,
-    );
-  }
-  if (res.status === 404 && path === "/openapi/v3") {
-    throw new ClusterRequestError(
-      `the server at ${client.server} does not serve /openapi/v3 (Kubernetes before 1.24, or the endpoint is disabled). ` +
-        "k8s-gen needs OpenAPI v3: Swagger 2.0 (/openapi/v2) cannot drive openapi-typescript 7 and loses int-or-string.",
-      url,
-      404,
-    );
-  }
-  throw new ClusterRequestError(`GET ${url}: HTTP ${res.status}${body ? `: ${body}` : ""}`, url, res.status);
 }
 
 /**
@@ -90,8 +101,9 @@ async function get(client: SpecClient, path: string, signal: AbortSignal | undef
  * cached by the hash in their discovery URL, so a re-run against an unchanged cluster downloads nothing.
  */
 export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions = {}): Promise<GroupVersionDocument[]> {
-  const discoveryRes = await get(client, "/openapi/v3", options.signal);
-  const discovery = (await discoveryRes.json()) as { paths?: Record<string, { serverRelativeURL?: string }> };
+  const transport = transportFor(client, options.transport);
+  const discoveryRes = await get(transport, client, "/openapi/v3", options.signal);
+  const discovery = JSON.parse(await readText(discoveryRes, `${client.server}/openapi/v3`)) as { paths?: Record<string, { serverRelativeURL?: string }> };
   if (!discovery.paths || typeof discovery.paths !== "object") {
     throw new ClusterRequestError(`GET ${client.server}/openapi/v3: unexpected document (no "paths" object)`, `${client.server}/openapi/v3`);
   }
@@ -118,7 +130,7 @@ export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions 
       if (cacheFile) text = await readFile(cacheFile, "utf8").catch(() => undefined);
       if (text !== undefined) progress.cached++;
       else {
-        text = await (await get(client, url, options.signal)).text();
+        text = await readText(await get(transport, client, url, options.signal), `${client.server}${url}`);
         progress.downloaded++;
         progress.bytes += Buffer.byteLength(text);
         if (cacheFile) {
@@ -134,4 +146,14 @@ export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, wanted.length)) }, worker));
   return results;
+}
+
+/** A body that breaks off while it is read is a failure talking to the cluster, like any other. */
+async function readText(res: HttpResponse, url: string): Promise<string> {
+  try {
+    return await res.text();
+  } catch (error) {
+    if (isTransportError(error)) throw new ClusterRequestError(`cannot read ${url}: ${error.message}`, url, undefined, { cause: error });
+    throw error;
+  }
 }
