@@ -89,6 +89,8 @@ export interface RecordedRequest {
   status: number | undefined;
   /** When the request arrived (`Date.now()`). */
   at: number;
+  /** The request headers as received (lower-case names). */
+  headers: IncomingHttpHeaders;
   /** The request body as text. */
   body: string;
 }
@@ -257,6 +259,7 @@ export class FaultProxy {
       serverStatus: undefined,
       status: undefined,
       at: Date.now(),
+      headers: req.headers,
       body: body.toString("utf8"),
     };
     this.requests.push(record);

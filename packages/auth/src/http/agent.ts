@@ -76,8 +76,9 @@ function openTunnelledSocket(proxy: URL, serverTls: ConnectionOptions | undefine
 
 /**
  * Node's keep-alive agent for one server identity, with the additions in {@link KubeAgentOptions}. The TLS material
- * (client key and certificate) is handed to `tls.connect` here and never becomes one of the agent's options: Node
- * builds its pool names from those options and prints names and options under `NODE_DEBUG=http`.
+ * (client key and certificate) goes straight to `tls.connect` here and never into Node's agent or request options:
+ * Node builds pool names from those options, and `NODE_DEBUG=http` prints names and options (`https.Agent`'s own
+ * `createConnection` prints its options too, which is why TLS sockets are opened here, with its session cache).
  */
 function createAgent(options: KubeAgentOptions): HttpAgent {
   const base: AgentOptions = {
@@ -89,12 +90,20 @@ function createAgent(options: KubeAgentOptions): HttpAgent {
   };
   const Base = options.tls ? https.Agent : http.Agent;
   let closing = false;
+  /** TLS sessions to resume, by server (as `https.Agent` caches them). */
+  const sessions = new Map<string, Buffer>();
   class KubeAgent extends (Base as typeof HttpAgent) {
     override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {
       const { connectMs } = options.timeouts;
       if (options.proxy) return openTunnelledSocket(options.proxy, options.tls, connectMs, connect, callback);
-      const socket = (super.createConnection as (o: ConnectOptions) => Socket)(options.tls ? { ...connect, ...options.tls } : connect);
-      return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`, connectMs);
+      const where = `connecting to ${connect.host}:${connect.port}`;
+      if (!options.tls) return guardConnect((super.createConnection as (o: ConnectOptions) => Socket)(connect), "connect", where, connectMs);
+      const server = `${connect.host}:${connect.port}:${connect.servername ?? ""}`;
+      const session = sessions.get(server);
+      const socket = tls.connect({ ...connect, ...options.tls, ...(session ? { session } : {}) });
+      socket.on("session", (next: Buffer) => sessions.set(server, next));
+      socket.once("error", () => sessions.delete(server));
+      return guardConnect(socket, "secureConnect", where, connectMs);
     }
     override keepSocketAlive(socket: Socket): boolean {
       if (closing) return false; // closed: finish in-flight requests, keep nothing
