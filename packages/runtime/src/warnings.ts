@@ -12,6 +12,9 @@ export interface Warning {
 /** Receives every warning of every response (deprecated APIs, unknown fields under `fieldValidation: "Warn"`, ...). */
 export type WarningHandler = (warning: Warning, request: RequestDescription) => void;
 
+/** Control characters, which apimachinery rejects in warn-agent and warn-text. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** A quoted string with backslash escapes; returns the text and what follows, or undefined when malformed. */
 function quoted(input: string): [string, string] | undefined {
   if (input[0] !== '"') return undefined;
@@ -34,20 +37,18 @@ export function parseWarningHeader(value: string | undefined): Warning[] {
   let rest = value?.trim() ?? "";
   while (rest) {
     const match = /^(\d{3}) (\S+) /.exec(rest);
-    if (!match) break;
+    if (!match || CONTROL.test(match[2]!)) break;
     const text = quoted(rest.slice(match[0].length));
-    if (!text) break;
-    if (/[\u0000-\u001f\u007f]/.test(text[0])) break;
-    warnings.push({ code: Number(match[1]), agent: match[2]!, text: text[0] });
-    rest = text[1];
-    if (rest.startsWith('"')) {
-      const end = rest.indexOf('"', 1);
-      if (end < 0) break;
-      rest = rest.slice(end + 1).trim(); // warn-date
+    if (!text || CONTROL.test(text[0])) break;
+    let remainder = text[1];
+    if (remainder.startsWith('"')) {
+      const end = remainder.indexOf('"', 1);
+      if (end < 0) break; // unterminated warn-date
+      remainder = remainder.slice(end + 1).trim();
     }
-    if (!rest) break;
-    if (!rest.startsWith(",")) break;
-    rest = rest.slice(1).trim();
+    if (remainder && !remainder.startsWith(",")) break; // unexpected token after warn-date
+    warnings.push({ code: Number(match[1]), agent: match[2]!, text: text[0] });
+    rest = remainder.slice(1).trim();
   }
   return warnings;
 }
