@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the client-go reference resolver (main.go, k8s.io/client-go v0.37.1) into a cache outside the repo,
-# keyed by a hash of go.mod, go.sum and main.go. A second run finds it there and costs nothing.
+# keyed by a hash of go.mod, go.sum and the *.go files. A second run finds it there and costs nothing.
 #
 #   scripts/clientgo-reference/build.sh     # build if missing, print the binary's path
 #
@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${K8S_SDK_CACHE:-$HOME/.cache/k8s-sdk}
-hash=$(cat "$here/go.mod" "$here/go.sum" "$here/main.go" | sha256sum | cut -c1-16)
+hash=$(cat "$here/go.mod" "$here/go.sum" "$here"/*.go | sha256sum | cut -c1-16)
 bin="$cache/bin/clientgo-reference-$hash"
 log() { printf '[clientgo-reference] %s\n' "$*" >&2; }
 

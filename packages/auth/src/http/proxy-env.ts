@@ -76,7 +76,8 @@ function noProxyMatchers(noProxy: string): { ip: Matcher[]; domain: Matcher[] } 
     const split = splitHostPort(entry);
     let [host, port] = split ?? [entry, ""];
     if (split && host.length === 0) continue;
-    if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+    // Brackets come off only when SplitHostPort took the entry apart: a bare "[fd00::1]" stays a (never-matching) name.
+    if (split && host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
     const address = parseIp(host);
     if (address) {
       ip.push((_host, requestPort, requestIp) => requestIp !== undefined && ipEqual(address, requestIp) && (port === "" || port === requestPort));
