@@ -1,6 +1,6 @@
 // Credentials go only to the configured server: a request for any other origin is refused before a socket is opened,
 // so a second HTTPS server on loopback sees neither the bearer token nor the client certificate.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCertificateAuthority } from "../../testenv/src/index.js";
+import { writeKubeconfig } from "../../../scripts/vitest/test-connection.js";
 import { isConnectionError } from "./connection.js";
 import { loadConnection } from "./load-connection.js";
 import type { Connection } from "./types.js";
@@ -38,18 +39,11 @@ beforeAll(async () => {
     caPem: ca.certPem,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
-  const file = join(dir, "both.yaml");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      "current-context": "c",
-      clusters: [{ name: "c", cluster: { server: cp.server, "certificate-authority-data": b64(cp.caPem) } }],
-      users: [{ name: "u", user: { token: cp.adminToken.token, "client-certificate-data": b64(cp.admin.certPem), "client-key-data": b64(cp.admin.keyPem) } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-    }),
-  );
+  const file = writeKubeconfig(join(dir, "both.yaml"), {
+    server: cp.server,
+    caPem: cp.caPem,
+    user: { token: cp.adminToken.token, "client-certificate-data": b64(cp.admin.certPem), "client-key-data": b64(cp.admin.keyPem) },
+  });
   connection = await loadConnection({ kubeconfig: file, env: { HOME: dir } });
 });
 afterAll(async () => {

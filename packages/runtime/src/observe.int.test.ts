@@ -1,7 +1,7 @@
 // Warnings, the request log, hooks, the User-Agent and the client-side rate limit, against the real kube-apiserver
 // (through the fault proxy where the test needs to see what arrived).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { loadConnection } from "../../auth/src/index.js";
 import { apiRequest } from "../../testenv/src/index.js";
 import { type FaultProxy, startFaultProxy } from "../../test-tools/src/index.js";
-import { kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
+import { kubeconfigConnection, writeKubeconfig } from "../../../scripts/vitest/test-connection.js";
 import { createClient } from "./client.js";
 import type { RequestEvent, ResponseEvent } from "./hooks.js";
 import { configMaps } from "./test/descriptors.js";
@@ -28,22 +28,14 @@ let dir: string;
 let secretKubeconfig: string;
 
 /** A kubeconfig whose user has both a bearer token and a client certificate: everything that must never be printed. */
-function writeSecretKubeconfig(): string {
-  const file = join(dir, "secrets.yaml");
-  const b64 = (s: string) => Buffer.from(s).toString("base64");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      "current-context": "c",
-      clusters: [{ name: "c", cluster: { server: cp.server, "certificate-authority-data": b64(cp.caPem) } }],
-      users: [{ name: "u", user: { token: TOKEN, "client-certificate-data": b64(cp.admin.certPem), "client-key-data": b64(cp.admin.keyPem) } }],
-      contexts: [{ name: "c", context: { cluster: "c", user: "u", namespace: ns } }],
-    }),
-  );
-  return file;
-}
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const writeSecretKubeconfig = () =>
+  writeKubeconfig(join(dir, "secrets.yaml"), {
+    server: cp.server,
+    caPem: cp.caPem,
+    namespace: ns,
+    user: { token: TOKEN, "client-certificate-data": b64(cp.admin.certPem), "client-key-data": b64(cp.admin.keyPem) },
+  });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "observe-"));
@@ -57,6 +49,7 @@ afterAll(async () => {
   await viaProxy.close();
   await proxy.close();
   await apiRequest(admin, "DELETE", `/api/v1/namespaces/${ns}`);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const withUnknownField = (name: string) => ({ metadata: { name }, data: { a: "b" }, bogus: "x" }) as never;

@@ -2,9 +2,13 @@
 // server applied is never replayed; Retry-After makes any verb safe to re-send; a GET is re-sent after a reset),
 // timeouts that end as TransportErrors, typed errors from the connection kept as they are.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiRequest } from "../../testenv/src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isCredentialError, loadConnection } from "../../auth/src/index.js";
+import { apiRequest, generateCertificateAuthority } from "../../testenv/src/index.js";
 import { type FaultProxy, startFaultProxy } from "../../test-tools/src/index.js";
-import { kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
+import { kubeconfigConnection, writeKubeconfig } from "../../../scripts/vitest/test-connection.js";
 import { createClient } from "./client.js";
 import { KubernetesError, TransportError, isKubernetesError, isRetryable, isTimeout, isTransportError } from "./errors.js";
 import { type ConfigMap, configMaps } from "./test/descriptors.js";
@@ -15,6 +19,7 @@ const admin = { server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, k
 const ns = `policy-${process.pid}`;
 let proxy: FaultProxy;
 let connection: HttpConnection & { close(): Promise<void> };
+let dir: string;
 
 const path = (name?: string) => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ""}`;
 const direct = async (name: string) => (await apiRequest(admin, "GET", path(name))).json as ConfigMap | undefined;
@@ -25,6 +30,7 @@ async function seed(name: string, data: Record<string, string> = { v: "0" }): Pr
 }
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "policy-"));
   await apiRequest(admin, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   proxy = await startFaultProxy({ upstream: admin });
   connection = await kubeconfigConnection(cp.kubeconfigPath, ns, "admin", proxy.url);
@@ -34,6 +40,7 @@ afterAll(async () => {
   await connection.close();
   await proxy.close();
   await apiRequest(admin, "DELETE", `/api/v1/namespaces/${ns}`);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("writes the server applied are never replayed", () => {
@@ -198,25 +205,8 @@ describe("timeouts end as TransportErrors, never as raw DOMExceptions", () => {
 
 describe("errors from the connection keep their type and message", () => {
   it("a TLS failure reaches the caller as auth's ConnectionError, with its advice, not retried", async () => {
-    const { loadConnection } = await import("../../auth/src/index.js");
-    const { generateCertificateAuthority } = await import("../../testenv/src/index.js");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
     const other = await generateCertificateAuthority("not-the-cluster-ca");
-    const dir = mkdtempSync(join(tmpdir(), "policy-tls-"));
-    const file = join(dir, "wrong-ca.yaml");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "c",
-        clusters: [{ name: "c", cluster: { server: cp.server, "certificate-authority-data": Buffer.from(other.certPem).toString("base64") } }],
-        users: [{ name: "u", user: { token: cp.adminToken.token } }],
-        contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      }),
-    );
+    const file = writeKubeconfig(join(dir, "wrong-ca.yaml"), { server: cp.server, caPem: other.certPem, user: { token: cp.adminToken.token } });
     const wrong = await loadConnection({ kubeconfig: file, env: { HOME: "/nonexistent" } });
     try {
       const error = await createClient(wrong).resource(configMaps).list({ namespace: ns }).catch((e: unknown) => e);
@@ -230,23 +220,11 @@ describe("errors from the connection keep their type and message", () => {
   });
 
   it("a credential failure passes unchanged and is not retried", async () => {
-    const { loadConnection, isCredentialError } = await import("../../auth/src/index.js");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(join(tmpdir(), "policy-exec-"));
-    const file = join(dir, "exec.yaml");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "c",
-        clusters: [{ name: "c", cluster: { server: cp.server, "certificate-authority-data": Buffer.from(cp.caPem).toString("base64") } }],
-        users: [{ name: "u", user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "no-such-credential-plugin", interactiveMode: "Never" } } }],
-        contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      }),
-    );
+    const file = writeKubeconfig(join(dir, "exec.yaml"), {
+      server: cp.server,
+      caPem: cp.caPem,
+      user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "no-such-credential-plugin", interactiveMode: "Never" } },
+    });
     const broken = await loadConnection({ kubeconfig: file, env: { HOME: "/nonexistent", PATH: "/nonexistent" } });
     try {
       const started = Date.now();

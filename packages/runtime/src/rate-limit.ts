@@ -1,3 +1,5 @@
+import { sleep } from "./backoff.js";
+
 /** Decides when a request may be sent (client-go's `flowcontrol.RateLimiter`). */
 export interface RateLimiter {
   /** Resolves when the next request may go; rejects with the signal's reason if it aborts first. */
@@ -41,17 +43,9 @@ export class TokenBucket implements RateLimiter {
     this.#tokens -= 1;
     if (this.#tokens >= 0) return Promise.resolve();
     const waitMs = (-this.#tokens / this.qps) * 1000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, waitMs);
-      const onAbort = () => {
-        clearTimeout(timer);
-        this.#tokens += 1; // the reservation is given back
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
+    return sleep(waitMs, signal).catch((reason: unknown) => {
+      this.#tokens += 1; // the reservation is given back
+      throw reason;
     });
   }
 }

@@ -239,11 +239,13 @@ class CallScope {
     return Date.now() + ms < this.#deadlineAt;
   }
 
-  /** Sleeps between attempts; a deadline or abort during the wait ends the call with the right error. */
-  async wait(ms: number): Promise<void> {
+  /** Waits between attempts (a pause, then the rate limiter); a deadline or abort meanwhile ends the call. */
+  async wait(ms: number, limiter: RateLimiter | undefined): Promise<void> {
     try {
-      await sleep(ms, this.signal);
+      if (ms > 0) await sleep(ms, this.signal);
+      await limiter?.acquire(this.signal);
     } catch (error) {
+      this.done();
       throw this.failure(error);
     }
   }
@@ -343,14 +345,6 @@ export class Transport {
 
     for (let attempt = 1; ; attempt++) {
       const retriesLeft = attempt <= this.retry.maxRetries;
-      if (attempt > 1 && limited) {
-        try {
-          await limited.acquire(scope.signal);
-        } catch (error) {
-          scope.done();
-          throw scope.failure(error);
-        }
-      }
       const headers: Record<string, string> = { accept: spec.accept ?? "application/json", "user-agent": this.userAgent };
       if (spec.contentType) headers["content-type"] = spec.contentType;
       const event: RequestEvent = { method: spec.method, url, attempt, headers, body: spec.body, stream: spec.stream === true };
@@ -373,12 +367,7 @@ export class Transport {
         safely(() => observer?.error?.(error, performance.now() - started));
         const delay = jittered(Math.min(this.retry.baseDelayMs, this.retry.maxDelayMs), 0.1);
         if (retriesLeft && spec.method === "GET" && !scope.signal.aborted && connectionLost(error) && scope.fits(delay)) {
-          try {
-            await scope.wait(delay);
-          } catch (stopped) {
-            scope.done();
-            throw stopped;
-          }
+          await scope.wait(delay, limited);
           continue;
         }
         scope.done();
@@ -403,12 +392,7 @@ export class Transport {
       if (res.status >= 200 && res.status < 300) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
         res.cancel();
-        try {
-          await scope.wait(delay);
-        } catch (stopped) {
-          scope.done();
-          throw stopped;
-        }
+        await scope.wait(delay, limited); // retries are throttled too, as client-go's
         continue;
       }
       let body: string;
