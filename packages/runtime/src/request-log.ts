@@ -1,3 +1,4 @@
+import { host, writeErrorLine } from "./host.js";
 import type { RequestEvent, RequestHook, ResponseEvent } from "./hooks.js";
 
 /** Options of the request log. */
@@ -15,7 +16,7 @@ export interface RequestLogOptions {
 export const REQUEST_LOG_ENV = "K8S_SDK_LOG_LEVEL";
 
 /** The log level `K8S_SDK_LOG_LEVEL` asks for, or undefined when unset, not a number, or below 6. */
-export function requestLogLevelFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+export function requestLogLevelFromEnv(env: Readonly<Record<string, string | undefined>> = host.env ?? {}): number | undefined {
   const raw = env[REQUEST_LOG_ENV]?.trim();
   if (!raw || !/^\d+$/.test(raw)) return undefined;
   const level = Number(raw);
@@ -76,7 +77,7 @@ function curl(request: RequestEvent, headers: Array<[string, string]>): string {
 export function requestLogHook(options: RequestLogOptions): RequestHook | undefined {
   const { level } = options;
   if (!(level >= 6)) return undefined;
-  const write = options.write ?? ((entry: string) => void process.stderr.write(`${entry}\n`));
+  const write = options.write ?? writeErrorLine;
   return (request) => {
     const requestLines = (sent: Readonly<Record<string, string>> | undefined): string[] => {
       if (level < 7) return [];

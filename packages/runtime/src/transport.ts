@@ -205,7 +205,7 @@ class CallScope {
   #timer(ms: number, why: string): ReturnType<typeof setTimeout> {
     const { method, url } = this.#described;
     const timer = setTimeout(() => this.#controller.abort(new TransportError(`${method} ${url}: ${why}`, this.#described, { code: "ETIMEDOUT" })), ms);
-    timer.unref?.();
+    (timer as { unref?: () => void }).unref?.(); // a pending timeout never keeps the process alive
     return timer;
   }
 
@@ -391,7 +391,7 @@ export class Transport {
       );
       if (res.status >= 200 && res.status < 300) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
-        res.cancel();
+        await res.text().catch(() => ""); // read the (small) Status to the end, so the socket goes back to the pool
         await scope.wait(delay, limited); // retries are throttled too, as client-go's
         continue;
       }

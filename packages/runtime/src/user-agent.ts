@@ -1,3 +1,5 @@
+import { host } from "./host.js";
+
 /** This SDK's version, as published (a unit test keeps it equal to package.json). */
 export const SDK_VERSION = "0.1.0";
 
@@ -6,7 +8,7 @@ const GO_ARCH: Record<string, string> = { x64: "amd64", ia32: "386", arm: "arm",
 
 /** The running program's name: the main script without directory and extension (client-go: `os.Args[0]`'s base). */
 function programName(): string {
-  const script = process.argv[1];
+  const script = host.argv?.[1];
   if (!script) return "node";
   const base = script.split(/[\\/]/).pop() ?? "";
   return base.replace(/\.(?:[cm]?js|[cm]?ts)$/, "") || "node";
@@ -19,5 +21,6 @@ function programName(): string {
  * set `userAgent` to name your app and version.
  */
 export function defaultUserAgent(): string {
-  return `${programName()}/unknown (${process.platform}/${GO_ARCH[process.arch] ?? process.arch}) k8s-sdk-ts/${SDK_VERSION}`;
+  const arch = host.arch ?? "unknown";
+  return `${programName()}/unknown (${host.platform ?? "unknown"}/${GO_ARCH[arch] ?? arch}) k8s-sdk-ts/${SDK_VERSION}`;
 }

@@ -1,4 +1,5 @@
 import type { RequestDescription } from "./errors.js";
+import { writeErrorLine } from "./host.js";
 
 /** One RFC 7234 `Warning` header value, as the API server sends them (`299 - "message"`). */
 export interface Warning {
@@ -68,7 +69,7 @@ export interface PrintWarningsOptions {
 export function printWarningsOnce(options: PrintWarningsOptions = {}): WarningHandler {
   const seen = new Set<string>();
   const remember = options.remember ?? 1000;
-  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const write = options.write ?? writeErrorLine;
   return (warning) => {
     if (warning.code !== 299 || !warning.text || seen.has(warning.text)) return;
     if (seen.size < remember) seen.add(warning.text);
