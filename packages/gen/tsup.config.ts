@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: ["src/index.ts", "src/cli.ts"],
   format: ["esm", "cjs"],
-  dts: { entry: "src/index.ts" },
+  dts: false, // declarations: scripts/emit-declarations.mjs (tsc, unbundled)
   clean: true,
   sourcemap: true,
   target: "node20",

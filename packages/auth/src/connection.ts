@@ -323,6 +323,11 @@ export class KubeConnection implements Connection {
     this.#agent = undefined;
   }
 
+  /** `await using connection = await loadConnection()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   [inspect.custom](): string {
     return `Connection { ${this.describe()}, namespace: ${this.namespace} }`;
   }

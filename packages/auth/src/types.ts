@@ -38,7 +38,7 @@ export interface LoadConnectionOptions {
    * that use the same one); more requests wait for a free socket. Default 32. Watches and log follows use a pool of
    * their own and are not counted.
    */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
 }
 
 /** TLS material of a connection, as PEM strings. */
@@ -58,14 +58,14 @@ export interface ConnectionTls {
 /** A request for {@link Connection.request}. */
 export interface HttpRequestInit {
   /** Default `GET`. */
-  method?: string;
+  method?: string | undefined;
   /** Header names and values; no layer overwrites an `Authorization` set here. */
-  headers?: Readonly<Record<string, string>>;
-  body?: string | Uint8Array;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: string | Uint8Array | undefined;
   /** Aborts the request, and the body stream once it is being read, with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** A long-lived response (watch, log follow): sent from the stream pool, outside the `maxSockets` bound. */
-  stream?: boolean;
+  stream?: boolean | undefined;
 }
 
 /** A response from {@link Connection.request}: status, headers and a streamed body, without WHATWG fetch types. */
@@ -88,7 +88,7 @@ export interface HttpResponse {
 }
 
 /** A resolved way to talk to one API server as one identity. */
-export interface Connection {
+export interface Connection extends AsyncDisposable {
   /** Server URL as client-go builds it (scheme, host, port, path prefix; no trailing slash). */
   readonly server: string;
   /** Default namespace: override, context, in-cluster namespace, else `"default"`. */
@@ -118,6 +118,6 @@ export interface Connection {
   request(input: string, init?: HttpRequestInit): Promise<HttpResponse>;
   /** A one-line description for logs with every secret redacted. */
   describe(): string;
-  /** Closes the connection pool. */
+  /** Closes the connection pool (also what `await using` does). */
   close(): Promise<void>;
 }

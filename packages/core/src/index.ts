@@ -3,7 +3,7 @@
  *
  * ```ts
  * import { connect } from "@org/k8s-core";
- * const k8s = await connect();
+ * await using k8s = await connect();
  * const pods = await k8s.core.v1.pods.list({ allNamespaces: true });
  * ```
  *
@@ -16,15 +16,18 @@ import { type Api, createApi } from "./generated/api.js";
 /** Options of {@link connect}: where to connect (as kubectl's flags) and how to send requests. */
 export interface ConnectOptions extends LoadConnectionOptions, TransportOptions {}
 
-/** The typed API of a cluster: `k8s.apps.v1.deployments`, plus the client and connection underneath. */
-export type Kube = Api & {
+/**
+ * The typed API of a cluster, `k8s.<group>.<version>.<resource>` (`k8s.apps.v1.deployments`), plus the client and
+ * connection underneath. Close it when done (`await k8s.close()`, or `await using k8s = await connect()`).
+ */
+export interface Kube extends Api, AsyncDisposable {
   /** The runtime client: `resource(descriptor)`, `dynamic(...)`, `discovery`, `fetchClient<paths>()`. */
   readonly client: KubeClient;
   /** The connection in use (server, namespace, credentials; redacted when printed). */
   readonly connection: Connection;
   /** Closes the connection pool. */
   close(): Promise<void>;
-};
+}
 
 /**
  * Connects the way kubectl does (kubeconfig, or the service account inside a pod) and returns typed clients for
@@ -40,12 +43,27 @@ export async function connect(options: ConnectOptions = {}): Promise<Kube> {
 /** Typed clients over a connection you already have. */
 export function fromConnection(connection: Connection, options?: TransportOptions): Kube {
   const client = createClient(connection, options);
-  const api = createApi(client);
-  return Object.assign(api, { client, connection, close: () => connection.close() });
+  const close = () => connection.close();
+  return Object.assign(createApi(client), { client, connection, close, [Symbol.asyncDispose]: close });
 }
 
 export type { Api } from "./generated/api.js";
+export type {
+  Condition,
+  LabelSelector,
+  LabelSelectorRequirement,
+  ListMeta,
+  ManagedFieldsEntry,
+  MicroTime,
+  ObjectMeta,
+  OwnerReference,
+  Time,
+} from "./generated/_schemas/io.k8s.apimachinery.pkg.apis.meta.v1.js";
+export type { Quantity } from "./generated/_schemas/io.k8s.apimachinery.pkg.api.resource.js";
+export type { IntOrString } from "./generated/_schemas/io.k8s.apimachinery.pkg.util.intstr.js";
+export type { RawExtension } from "./generated/_schemas/io.k8s.apimachinery.pkg.runtime.js";
 export type { Connection, LoadConnectionOptions } from "@org/k8s-auth";
+export { ConnectionError, CredentialError, KubeconfigError, NotInClusterError } from "@org/k8s-auth";
 export {
   ApplyConflictError,
   KubernetesError,
@@ -58,7 +76,33 @@ export {
   isForbidden,
   isInvalid,
   isNotFound,
+  isStatus,
   isTooManyRequests,
   isUnauthorized,
 } from "@org/k8s-runtime";
-export type { ApplyConfiguration, InformerEvent, KubernetesObject, Patch, Status, WatchEvent } from "@org/k8s-runtime";
+export type {
+  ApplyConfiguration,
+  ApplyOptions,
+  Bookmark,
+  BookmarkEvent,
+  CallOptions,
+  DeleteOptions,
+  DeleteResult,
+  DynamicObject,
+  InformerEvent,
+  InformerOptions,
+  JsonPatchOperation,
+  KubernetesList,
+  KubernetesObject,
+  ListOptions,
+  LogOptions,
+  MergePatch,
+  ObjectEvent,
+  Patch,
+  ResourceClient,
+  Status,
+  StrategicMergePatch,
+  WatchEvent,
+  WatchOptions,
+  WriteOptions,
+} from "@org/k8s-runtime";

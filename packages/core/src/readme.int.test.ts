@@ -52,7 +52,10 @@ describe("README examples", () => {
     const lines = await runExample("apply-and-watch");
     expect(lines).toEqual(["ADDED web 2"]);
     const res = await apiRequest(admin, "GET", "/apis/apps/v1/namespaces/default/deployments/web");
-    expect((res.json as { metadata: { managedFields: Array<{ manager: string }> } }).metadata.managedFields.map((f) => f.manager)).toContain("my-app");
+    const applied = res.json as { metadata: { labels?: Record<string, string>; managedFields: Array<{ manager: string }> } };
+    expect(applied.metadata.managedFields.map((f) => f.manager)).toContain("my-app");
+    // The whole object was applied, labels included.
+    expect(applied.metadata.labels).toEqual({ app: "web" });
   });
 
   it("connection describes itself without secrets and fetches /version", async () => {
@@ -66,11 +69,24 @@ describe("README examples", () => {
     expect(await runExample("errors")).toEqual(['not found: configmaps "does-not-exist" not found']);
   });
 
-  it("type-check under --strict", async () => {
+  it("type-check under strict settings (skipLibCheck: false, exactOptionalPropertyTypes)", async () => {
     for (const [name, source] of examples) writeFileSync(join(workDir, `${name}.mts`), source);
     writeFileSync(
       join(workDir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", types: ["node"], skipLibCheck: true }, include: ["*.mts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: false,
+          noEmit: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          types: ["node"],
+        },
+        include: ["*.mts"],
+      }),
     );
     const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
     const result = await promisify(execFile)(process.execPath, [tsc, "-p", workDir]).then(

@@ -14,7 +14,7 @@ export interface SpecClient {
   readonly server: string;
   fetch(input: string, init?: RequestInit): Promise<Response>;
   /** The fetch-free request path, used when present. */
-  request?: HttpConnection["request"];
+  request?: HttpConnection["request"] | undefined;
   /** A redacted description of the identity, for error messages. */
   describe(): string;
 }
@@ -36,7 +36,7 @@ export interface FetchSpecsOptions extends GroupFilter {
   onProgress?: (progress: FetchProgress) => void;
   signal?: AbortSignal;
   /** How requests are sent (timeouts, retries, log, User-Agent). Default: the runtime's, with 60 s per document. */
-  transport?: TransportOptions;
+  transport?: TransportOptions | undefined;
 }
 
 /** A failure talking to the cluster, with the URL and the identity in its message. */

@@ -71,7 +71,7 @@ export interface GroupVersionDocument {
   document: OpenApiDocument;
 }
 
-const KEY = /^(?:api\/(v[^/]+)|apis\/([^/]+)\/(v[^/]+))$/;
+const KEY = /^(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))$/;
 
 /** Parses a discovery key into group and version; `undefined` for keys that are not a group-version (`apis/apps`, `version`). */
 export function parseGroupVersionKey(key: string): { group: string; version: string } | undefined {

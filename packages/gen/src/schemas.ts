@@ -72,17 +72,47 @@ export function prepareSchema(schema: SchemaObject, where: string, known: Readon
   return copy;
 }
 
+const GVK = "x-kubernetes-group-version-kind";
+
+/** JSON with object keys sorted, without the kinds list: equal for schemas that define the same type. */
+function canonical(schema: SchemaObject): string {
+  const { [GVK]: _kinds, ...rest } = schema;
+  return JSON.stringify(rest, (_key, node: unknown) =>
+    node !== null && typeof node === "object" && !Array.isArray(node)
+      ? Object.fromEntries(Object.entries(node as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : node,
+  );
+}
+
+const gvkKey = (gvk: { group: string; version: string; kind: string }) => `${gvk.group}/${gvk.version}/${gvk.kind}`;
+
 /**
- * Collects the schemas of every document into namespaces. Documents are taken in key order and the first
- * definition of a name wins (built-in documents repeat shared schemas such as ObjectMeta verbatim), so the result
- * does not depend on download order.
+ * Collects the schemas of every document into namespaces. Documents repeat shared schemas (every built-in document
+ * carries ObjectMeta); copies that differ only in the kinds they list (`DeleteOptions` is a kind of every group)
+ * are merged with the union of those kinds, as the apiserver's merged document does. A name defined differently by
+ * two documents is an error naming both: one definition would otherwise be dropped silently. Documents are taken
+ * in key order, so the result does not depend on download order.
  */
 export function collectSchemas(documents: readonly GroupVersionDocument[]): SchemaNamespaces {
   const sorted = [...documents].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const raw = new Map<string, { schema: SchemaObject; key: string }>();
+  const raw = new Map<string, { schema: SchemaObject; key: string; canonical?: string }>();
   for (const doc of sorted) {
     for (const [name, schema] of Object.entries(doc.document.components?.schemas ?? {})) {
-      if (!raw.has(name)) raw.set(name, { schema, key: doc.key });
+      const first = raw.get(name);
+      if (!first) {
+        raw.set(name, { schema, key: doc.key });
+        continue;
+      }
+      first.canonical ??= canonical(first.schema);
+      if (canonical(schema) !== first.canonical) {
+        throw new Error(
+          `${doc.key}: #/components/schemas/${name} differs from the schema of the same name in ${first.key}; generate the two group-versions separately (--groups / --exclude)`,
+        );
+      }
+      const kinds = new Map([...(first.schema[GVK] ?? []), ...(schema[GVK] ?? [])].map((gvk) => [gvkKey(gvk), gvk]));
+      if (kinds.size > (first.schema[GVK]?.length ?? 0)) {
+        first.schema = { ...first.schema, [GVK]: [...kinds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, gvk]) => gvk) };
+      }
     }
   }
   const known = new Set(raw.keys());

@@ -1,76 +1,81 @@
 /**
- * The one backoff policy of the SDK, client-go's `wait.Backoff` with the reset period of its
- * `ExponentialBackoffManager` (what the reflector uses: 800 ms doubling to 30 s, jitter 1.0, reset after 2 min).
+ * The one backoff policy of the SDK: client-go's `wait.Jitter` and its reflector's `ExponentialBackoffManager`,
+ * and the two ways to wait (one that never rejects, for loops that check their signal; one that rejects with the
+ * signal's reason, for calls that must end with it).
  */
 
-/** How delays grow. */
-export interface BackoffOptions {
-  /** First delay. */
-  initialMs: number;
-  /** The delay stops growing here (before jitter, as client-go's `Cap`). */
-  maxMs: number;
-  /** Growth per step. Default 2. */
-  factor?: number;
-  /** Each delay is stretched by up to this fraction, at random (client-go's `Jitter`). Default 1 (up to double); 0 for none. */
-  jitter?: number;
-  /**
-   * Start again from `initialMs` when the previous delay was handed out longer ago than this (a period of healthy
-   * operation). Default: never by itself; call {@link Backoff.reset}.
-   */
-  resetAfterMs?: number;
-}
-
-/** `ms` stretched by up to `fraction` of itself, at random: client-go's `wait.Jitter`. */
+/** `ms` stretched by up to `fraction` of itself, at random: client-go's `wait.Jitter` (`d + random * fraction * d`). */
 export function jittered(ms: number, fraction: number): number {
   return fraction > 0 ? ms + Math.random() * fraction * ms : ms;
 }
 
-/** Exponential backoff with jitter and an optional reset after a healthy period. */
-export class Backoff {
-  readonly #options: Required<Omit<BackoffOptions, "resetAfterMs">> & { resetAfterMs: number | undefined };
-  #current: number;
-  #lastAt = 0;
-
-  constructor(options: BackoffOptions) {
-    this.#options = { factor: 2, jitter: 1, ...options, resetAfterMs: options.resetAfterMs };
-    this.#current = options.initialMs;
-  }
-
-  /** The next delay (and one step further for the one after). */
-  next(): number {
-    const { initialMs, maxMs, factor, jitter, resetAfterMs } = this.#options;
-    const now = Date.now();
-    if (resetAfterMs !== undefined && this.#lastAt !== 0 && now - this.#lastAt > resetAfterMs) this.#current = initialMs;
-    this.#lastAt = now;
-    const delay = Math.min(this.#current, maxMs);
-    this.#current = Math.min(this.#current * factor, maxMs);
-    return jittered(delay, jitter);
-  }
-
-  /** Starts again from the initial delay. */
-  reset(): void {
-    this.#current = this.#options.initialMs;
-    this.#lastAt = 0;
-  }
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+/** Waits `ms`, or until `signal` aborts. Resolves `true` when the time passed, `false` when aborted. Never rejects. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(true), ms);
+    const onAbort = () => finish(false);
+    function finish(elapsed: boolean) {
       clearTimeout(timer);
-      reject(signal!.reason);
-    };
+      signal?.removeEventListener("abort", onAbort);
+      resolve(elapsed);
+    }
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
-/** Waits `ms`, or until `signal` aborts, whichever comes first. Never rejects (for loops that check the signal). */
-export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return sleep(ms, signal).catch(() => {});
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export async function sleepOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!(await sleep(ms, signal))) throw signal!.reason;
+}
+
+/** A sequence of growing delays for retries; one instance per retrying thing (a watch, an informer). */
+export interface Backoff {
+  /** The next delay (ms), advancing the sequence. */
+  next(): number;
+  /** Starts the sequence over. */
+  reset(): void;
+}
+
+/** Options of {@link exponentialBackoff}; the defaults are client-go's reflector's. */
+export interface ExponentialBackoffOptions {
+  /** First delay. Default 800 ms. */
+  initialMs?: number | undefined;
+  /** Longest delay before jitter. Default 30 s. */
+  maxMs?: number | undefined;
+  /** Growth per step. Default 2. */
+  factor?: number | undefined;
+  /** Each delay is `d + random * jitter * d`. Default 1 (between d and 2d). */
+  jitter?: number | undefined;
+  /** A delay asked for this long after the previous one starts over at `initialMs`. Default 2 min. */
+  resetAfterMs?: number | undefined;
+}
+
+/**
+ * client-go's `ExponentialBackoffManager` as its reflector configures it: 800 ms doubling to 30 s, full jitter,
+ * and a reset only after a calm period (no backoff for 2 minutes), so a steady failure loop never runs fast again
+ * just because one attempt got further than the last.
+ */
+export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Backoff {
+  const initial = options.initialMs ?? 800;
+  const max = options.maxMs ?? 30_000;
+  const factor = options.factor ?? 2;
+  const jitter = options.jitter ?? 1;
+  const resetAfter = options.resetAfterMs ?? 120_000;
+  let current = initial;
+  let last = -Infinity;
+  return {
+    next() {
+      const now = Date.now();
+      if (now - last > resetAfter) current = initial;
+      last = now;
+      const delay = current;
+      current = Math.min(max, current * factor);
+      return jittered(delay, jitter);
+    },
+    reset() {
+      current = initial;
+      last = -Infinity;
+    },
+  };
 }

@@ -2,10 +2,13 @@ import createFetchClient, { type Client as FetchClient } from "openapi-fetch";
 import { ResourceClient } from "./resource-client.js";
 import { type SubresourceHelpers, attachSubresources } from "./subresources.js";
 import { type CallOptions, type HttpConnection, Transport, type TransportOptions } from "./transport.js";
-import type { KubernetesList, KubernetesObject, ResourceDescriptor } from "./types.js";
+import type { DynamicObject, KubernetesList, KubernetesObject, ResourceDescriptor } from "./types.js";
 
 /** A typed client for one resource, with the subresource helpers its descriptor declares. */
 export type TypedResourceClient<D> = D extends ResourceDescriptor<infer T, infer L, infer N> ? ResourceClient<T, L, N> & SubresourceHelpers<D> : never;
+
+/** The untyped client of {@link KubeClient.dynamic}. */
+export type DynamicResourceClient = ResourceClient<DynamicObject, KubernetesList<DynamicObject>, boolean>;
 
 /** `GET /version`. */
 export interface VersionInfo {
@@ -52,7 +55,7 @@ export class KubeClient {
 
   /** A typed client for a generated resource descriptor: `client.resource(deployments)`. */
   resource<D extends ResourceDescriptor<KubernetesObject, KubernetesList<KubernetesObject>, boolean>>(descriptor: D): TypedResourceClient<D> {
-    const client = new ResourceClient(this.transport, descriptor);
+    const client = new ResourceClient<KubernetesObject, KubernetesList<KubernetesObject>, boolean>(this.transport, descriptor);
     attachSubresources(client);
     return client as unknown as TypedResourceClient<D>;
   }
@@ -61,8 +64,8 @@ export class KubeClient {
    * An untyped client for any group/version/resource, with the same verbs: for kinds that were not generated.
    * `namespaced` must be said, or read from {@link KubeClient.discovery}.
    */
-  dynamic(gvr: { group: string; version: string; plural: string; kind?: string; namespaced: boolean }): ResourceClient<KubernetesObject, KubernetesList<KubernetesObject>, boolean> {
-    return new ResourceClient(this.transport, {
+  dynamic(gvr: { group: string; version: string; plural: string; kind?: string | undefined; namespaced: boolean }): DynamicResourceClient {
+    return new ResourceClient<DynamicObject, KubernetesList<DynamicObject>, boolean>(this.transport, {
       group: gvr.group,
       version: gvr.version,
       plural: gvr.plural,
@@ -116,20 +119,16 @@ export function createClient(connection: HttpConnection, options?: TransportOpti
   return new KubeClient(connection, options);
 }
 
-type DescriptorKeys<M> = { [K in keyof M]: M[K] extends ResourceDescriptor<KubernetesObject, KubernetesList<KubernetesObject>, boolean> ? K : never }[keyof M];
-
-/** The resource clients of one generated group-version module. */
-export type GroupVersionApi<M> = { readonly [K in DescriptorKeys<M>]: TypedResourceClient<M[K]> };
-
 function isDescriptor(value: unknown): value is ResourceDescriptor {
   return typeof value === "object" && value !== null && typeof (value as ResourceDescriptor).plural === "string" && Array.isArray((value as ResourceDescriptor).verbs);
 }
 
 /**
- * Binds every resource descriptor of a generated group-version module to a client. Each resource client is made on
- * first access, so binding the whole API costs nothing up front.
+ * Binds every resource descriptor of a generated group-version module to a client, as the module's API interface
+ * `A` describes it (generated code names `A`). Each resource client is made on first access, so binding the whole
+ * API costs nothing up front.
  */
-export function bindGroupVersion<M extends object>(client: KubeClient, module: M): GroupVersionApi<M> {
+export function bindGroupVersion<A>(client: KubeClient, module: object): A {
   const api = {} as Record<string, unknown>;
   for (const [key, value] of Object.entries(module)) {
     if (!isDescriptor(value)) continue;
@@ -143,5 +142,5 @@ export function bindGroupVersion<M extends object>(client: KubeClient, module: M
       },
     });
   }
-  return api as GroupVersionApi<M>;
+  return api as A;
 }

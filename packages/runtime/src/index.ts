@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { KubeClient, bindGroupVersion, createClient } from "./client.js";
-export type { ApiResource, Discovery, GroupVersionApi, TypedResourceClient, VersionInfo } from "./client.js";
+export type { ApiResource, Discovery, DynamicResourceClient, TypedResourceClient, VersionInfo } from "./client.js";
 export { ResourceClient } from "./resource-client.js";
 export type {
   ApplyOptions,
@@ -18,10 +18,26 @@ export type {
   WriteOptions,
 } from "./resource-client.js";
 export { SubresourceClient } from "./subresources.js";
-export type { Eviction, Scale, SubresourceHelpers } from "./subresources.js";
-export { Informer } from "./informer.js";
-export type { InformerEvent, InformerOptions } from "./informer.js";
+export type {
+  BindingSubresource,
+  BindingTarget,
+  EphemeralContainersSubresource,
+  Eviction,
+  EvictionDeleteOptions,
+  EvictionSubresource,
+  LogSubresource,
+  Scale,
+  ScaleSubresource,
+  StatusSubresource,
+  SubresourceHelpers,
+} from "./subresources.js";
+export { Informer, InformerOverflowError, InformerStoppedError, waitForSync } from "./informer.js";
+export type { IndexFunction, InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
+export { ShortWatchError, WatchIdleError, watcher } from "./watcher.js";
+export type { ListWatchSource, RawWatchEvent, WatcherEvent, WatcherOptions } from "./watcher.js";
+export { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js";
+export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
 export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
 export type { RequestEvent, RequestHook, RequestObserver, ResponseEvent } from "./hooks.js";
@@ -32,8 +48,6 @@ export type { PrintWarningsOptions, Warning, WarningHandler } from "./warnings.j
 export { REQUEST_LOG_ENV, maskHeaderValue, requestLogHook, requestLogLevelFromEnv } from "./request-log.js";
 export type { RequestLogOptions } from "./request-log.js";
 export { SDK_VERSION, defaultUserAgent } from "./user-agent.js";
-export { Backoff, jittered, pause, sleep } from "./backoff.js";
-export type { BackoffOptions } from "./backoff.js";
 export { describeCause, innermostCause } from "./cause.js";
 export type { FailureCause } from "./cause.js";
 export { defineErrorKind, hasErrorKind } from "./error-kind.js";
@@ -57,20 +71,32 @@ export {
   isUnauthorized,
 } from "./errors.js";
 export type { RequestDescription } from "./errors.js";
-export { defineResource } from "./types.js";
+export { defineResource, isStatus } from "./types.js";
 export type {
   ApplyConfiguration,
+  Bookmark,
+  BookmarkEvent,
   DeepPartial,
+  DeepPartialValue,
+  DeleteResult,
+  DynamicObject,
   GroupVersionKind,
   JsonPatchOperation,
   KubernetesList,
   KubernetesObject,
   ListMeta,
+  MergePatch,
+  MergePatchValue,
+  ObjectEvent,
   ObjectMeta,
+  OwnerReference,
   PatchType,
   ResourceDescriptor,
   Status,
   StatusCause,
+  StrategicMergePatch,
+  StrategicMergePatchDirectives,
+  StrategicMergePatchValue,
   SubresourceDescriptor,
   WatchEvent,
 } from "./types.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Backoff, jittered } from "./backoff.js";
+import { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js";
 import { describeCause, innermostCause } from "./cause.js";
 import { createClient } from "./client.js";
 import { isTransportError } from "./errors.js";
@@ -11,13 +11,13 @@ import type { HttpConnection, HttpResponse } from "./transport.js";
 import { SDK_VERSION, defaultUserAgent } from "./user-agent.js";
 import { parseWarningHeader } from "./warnings.js";
 
-describe("backoff (client-go's wait.Backoff)", () => {
+describe("backoff (client-go's wait.Jitter and ExponentialBackoffManager)", () => {
   it("doubles from the initial delay to the cap, with jitter stretching each delay by up to the fraction", () => {
-    const plain = new Backoff({ initialMs: 800, maxMs: 30_000, jitter: 0 });
+    const plain = exponentialBackoff({ initialMs: 800, maxMs: 30_000, jitter: 0 });
     expect(Array.from({ length: 8 }, () => plain.next())).toEqual([800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000]);
     plain.reset();
     expect(plain.next()).toBe(800);
-    const jittery = new Backoff({ initialMs: 100, maxMs: 1_000 });
+    const jittery = exponentialBackoff({ initialMs: 100, maxMs: 1_000 });
     for (const base of [100, 200, 400, 800, 1_000, 1_000]) {
       const delay = jittery.next();
       expect(delay).toBeGreaterThanOrEqual(base);
@@ -26,11 +26,14 @@ describe("backoff (client-go's wait.Backoff)", () => {
     expect(jittered(1_000, 0)).toBe(1_000);
   });
 
-  it("starts over after a healthy period (resetAfterMs)", async () => {
-    const backoff = new Backoff({ initialMs: 10, maxMs: 1_000, jitter: 0, resetAfterMs: 30 });
-    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([10, 20, 40]);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(backoff.next()).toBe(10);
+  it("sleepOrAbort rejects with the signal's reason; sleep resolves false", async () => {
+    const stop = new AbortController();
+    const reason = new Error("stopped");
+    const waiting = sleepOrAbort(10_000, stop.signal);
+    const quiet = sleep(10_000, stop.signal);
+    stop.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await expect(quiet).resolves.toBe(false);
   });
 });
 

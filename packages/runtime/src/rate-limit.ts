@@ -1,4 +1,4 @@
-import { sleep } from "./backoff.js";
+import { sleepOrAbort } from "./backoff.js";
 
 /** Decides when a request may be sent (client-go's `flowcontrol.RateLimiter`). */
 export interface RateLimiter {
@@ -43,7 +43,7 @@ export class TokenBucket implements RateLimiter {
     this.#tokens -= 1;
     if (this.#tokens >= 0) return Promise.resolve();
     const waitMs = (-this.#tokens / this.qps) * 1000;
-    return sleep(waitMs, signal).catch((reason: unknown) => {
+    return sleepOrAbort(waitMs, signal).catch((reason: unknown) => {
       this.#tokens += 1; // the reservation is given back
       throw reason;
     });

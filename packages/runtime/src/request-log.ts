@@ -9,7 +9,7 @@ export interface RequestLogOptions {
    */
   level: number;
   /** Where each entry goes (several lines in one string). Default: standard error. */
-  write?: (entry: string) => void;
+  write?: ((entry: string) => void) | undefined;
 }
 
 /** The environment variable that turns the request log on for every client without code changes: `K8S_SDK_LOG_LEVEL=8`. */

@@ -1,21 +1,26 @@
 import type { CallOptions, Transport } from "./transport.js";
 import type {
   ApplyConfiguration,
-  DeepPartial,
+  DeleteResult,
   JsonPatchOperation,
   KubernetesList,
   KubernetesObject,
+  MergePatch,
+  ObjectEvent,
   PatchType,
   ResourceDescriptor,
   Status,
+  StrategicMergePatch,
   WatchEvent,
 } from "./types.js";
 import { type Query, resourcePath } from "./url.js";
-import { type WatchOptions, readLines, watchPath } from "./watch.js";
+import { type WatchOptions, openWatchStream, readLines, watchEvents } from "./watch.js";
+import type { ListWatchSource } from "./watcher.js";
+import { ResourceExpiredError } from "./errors.js";
 
 /** Where a namespaced call goes: the connection's namespace unless `namespace` says otherwise. */
 export interface NamespaceOption {
-  namespace?: string;
+  namespace?: string | undefined;
 }
 
 /** Scope options: namespaced resources take a namespace; cluster-scoped ones take none (a type error otherwise). */
@@ -23,27 +28,27 @@ export type ScopeOptions<Namespaced extends boolean> = Namespaced extends true ?
 
 /** List scope: a namespace, or `allNamespaces: true`, for namespaced resources. */
 export type ListScopeOptions<Namespaced extends boolean> = Namespaced extends true
-  ? { namespace?: string; allNamespaces?: false } | { namespace?: never; allNamespaces: true }
+  ? { namespace?: string | undefined; allNamespaces?: false | undefined } | { namespace?: never; allNamespaces: true }
   : { namespace?: never; allNamespaces?: never };
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
   /** Page size. */
-  limit?: number;
+  limit?: number | undefined;
   /** Continue token from the previous page's `metadata.continue`. */
-  continue?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: "Exact" | "NotOlderThan";
+  continue?: string | undefined;
+  resourceVersion?: string | undefined;
+  resourceVersionMatch?: "Exact" | "NotOlderThan" | undefined;
 }
 
 /** Options of writes. */
 export interface WriteOptions extends CallOptions {
-  /** `true` (or `"All"`): validate and run admission but persist nothing. */
-  dryRun?: boolean;
-  fieldManager?: string;
-  fieldValidation?: "Ignore" | "Warn" | "Strict";
+  /** Validate and run admission, but persist nothing (`dryRun=All`). */
+  dryRun?: boolean | undefined;
+  fieldManager?: string | undefined;
+  fieldValidation?: "Ignore" | "Warn" | "Strict" | undefined;
 }
 
 /** Options of server-side apply. */
@@ -51,25 +56,30 @@ export interface ApplyOptions extends CallOptions {
   /** Who owns the applied fields. Required, as for `kubectl apply --server-side --field-manager`. */
   fieldManager: string;
   /** Take ownership of fields other managers own instead of failing with a conflict. */
-  force?: boolean;
-  dryRun?: boolean;
-  fieldValidation?: "Ignore" | "Warn" | "Strict";
+  force?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  fieldValidation?: "Ignore" | "Warn" | "Strict" | undefined;
 }
 
 /** Options of `delete`. */
 export interface DeleteOptions extends CallOptions {
-  propagationPolicy?: "Orphan" | "Background" | "Foreground";
-  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground" | undefined;
+  gracePeriodSeconds?: number | undefined;
   /** Delete only if the object still has this uid / resourceVersion. */
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
+  dryRun?: boolean | undefined;
 }
 
-/** A patch of one of the kinds Kubernetes accepts, with its body typed per kind. */
+/**
+ * A patch of one of the kinds Kubernetes accepts, its body typed by kind: a merge patch is any subset of the object
+ * with `null` deleting a field, a strategic merge patch likewise plus its directives, a JSON patch a list of typed
+ * operations. `untypedBody` is the escape hatch for a body the types cannot describe; it is sent as is.
+ */
 export type Patch<T> =
-  | { type: "merge"; body: DeepPartial<T> | Record<string, unknown> }
-  | { type: "strategic"; body: DeepPartial<T> | Record<string, unknown> }
-  | { type: "json"; body: JsonPatchOperation[] };
+  | { type: "merge"; body: MergePatch<T> }
+  | { type: "strategic"; body: StrategicMergePatch<T> }
+  | { type: "json"; body: readonly JsonPatchOperation[] }
+  | { type: "merge" | "strategic" | "json"; untypedBody: unknown };
 
 const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   json: "application/json-patch+json",
@@ -89,17 +99,23 @@ function callOptions(options: CallOptions | undefined): CallOptions {
 
 /** Options of pod logs. */
 export interface LogOptions extends CallOptions {
-  container?: string;
-  previous?: boolean;
-  sinceSeconds?: number;
-  sinceTime?: string;
-  tailLines?: number;
-  limitBytes?: number;
-  timestamps?: boolean;
+  container?: string | undefined;
+  previous?: boolean | undefined;
+  sinceSeconds?: number | undefined;
+  sinceTime?: string | undefined;
+  tailLines?: number | undefined;
+  limitBytes?: number | undefined;
+  timestamps?: boolean | undefined;
 }
+
+/** The body of a patch request, whichever way it was given. */
+const patchBody = (patch: Patch<unknown>): unknown => ("untypedBody" in patch ? patch.untypedBody : patch.body);
+
+const apiVersionOf = (gvk: { group: string; version: string }) => (gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version);
 
 /**
  * Typed verbs for one resource. Made by a client from a generated descriptor (`k8s.apps.v1.deployments`).
+ * `T` is the object type, `L` its list type, `Namespaced` whether calls take a namespace.
  */
 export class ResourceClient<T extends KubernetesObject, L extends KubernetesList<T>, Namespaced extends boolean> {
   readonly descriptor: ResourceDescriptor<T, L, Namespaced>;
@@ -115,24 +131,27 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return explicit ?? object?.metadata?.namespace ?? this.#transport.connection.namespace;
   }
 
-  #path(parts: { namespace?: string | undefined; name?: string; subresource?: string; query?: Query }): string {
+  #path(parts: { namespace?: string | undefined; name?: string; subresource?: string | undefined; query?: Query }): string {
     return resourcePath(this.descriptor, parts);
   }
 
-  #withKind<O extends KubernetesObject>(object: O): O {
-    // Lists return items without apiVersion/kind; requests may omit them. Fill them in from the descriptor.
-    const apiVersion = this.descriptor.group ? `${this.descriptor.group}/${this.descriptor.version}` : this.descriptor.version;
-    return { ...object, apiVersion: object.apiVersion ?? apiVersion, kind: object.kind ?? this.descriptor.kind };
+  /**
+   * Fills `apiVersion`/`kind` from the descriptor when a request body omits them: the resource's own, or for a
+   * subresource the kind it takes (`scale` takes an `autoscaling/v1` Scale, not the parent kind).
+   */
+  #withKind<O extends KubernetesObject>(object: O, subresource?: string): O {
+    const gvk = (subresource ? this.descriptor.subresources[subresource]?.kind : undefined) ?? this.descriptor;
+    return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(gvk), kind: object.kind ?? gvk.kind };
   }
 
   #nameOf(object: KubernetesObject, verb: string): string {
     const name = object.metadata?.name;
-    if (!name) throw new TypeError(`${verb} ${this.descriptor.kind}: metadata.name is required`);
+    if (typeof name !== "string" || name === "") throw new TypeError(`${verb} ${this.descriptor.kind}: metadata.name is required`);
     return name;
   }
 
   /** Reads one object. */
-  get(name: string, options?: ScopeOptions<Namespaced> & CallOptions & { resourceVersion?: string }): Promise<T> {
+  async get(name: string, options?: ScopeOptions<Namespaced> & CallOptions & { resourceVersion?: string | undefined }): Promise<T> {
     return this.#transport.json<T>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, query: { resourceVersion: options?.resourceVersion } }),
@@ -162,23 +181,41 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return list;
   }
 
-  /** Walks every page of a list, `limit` objects at a time (default 500). */
+  /**
+   * Walks every page of a list, `limit` objects at a time (default 500), as client-go's pager: continuation pages
+   * carry only the continue token (it holds the list's resourceVersion), and if a token expires mid-walk (410) the
+   * rest comes from one full list at the original resourceVersion, without the objects already yielded.
+   */
   async *pages(options?: ListScopeOptions<Namespaced> & Omit<ListOptions, "continue">): AsyncGenerator<L> {
-    let token: string | undefined;
-    do {
-      const page: L = await this.list({ limit: 500, ...options, ...(token ? { continue: token } : {}) } as ListScopeOptions<Namespaced> & ListOptions);
+    const first = { limit: 500, ...options } as ListScopeOptions<Namespaced> & ListOptions;
+    const yielded = new Set<string>();
+    let page: L = await this.list(first);
+    for (;;) {
+      for (const item of page.items) yielded.add(`${item.metadata?.namespace ?? ""}/${item.metadata?.name ?? ""}`);
       yield page;
-      token = page.metadata?.continue || undefined;
-    } while (token);
+      const token = page.metadata?.continue || undefined;
+      if (!token) return;
+      const { resourceVersion: _rv, resourceVersionMatch: _match, ...rest } = first;
+      try {
+        page = await this.list({ ...rest, continue: token } as ListScopeOptions<Namespaced> & ListOptions);
+      } catch (error) {
+        if (!(error instanceof ResourceExpiredError)) throw error;
+        const { limit: _limit, ...full } = first;
+        const all = await this.list(full as ListScopeOptions<Namespaced> & ListOptions);
+        all.items = all.items.filter((item) => !yielded.has(`${item.metadata?.namespace ?? ""}/${item.metadata?.name ?? ""}`));
+        if (all.metadata) delete all.metadata.continue;
+        page = all;
+      }
+    }
   }
 
-  /** Every object of every page, one at a time. */
+  /** Every object of every page, one at a time (see {@link ResourceClient.pages}). */
   async *items(options?: ListScopeOptions<Namespaced> & Omit<ListOptions, "continue">): AsyncGenerator<T> {
     for await (const page of this.pages(options)) yield* page.items;
   }
 
   /** Creates an object (in its own `metadata.namespace`, else the given or default namespace). */
-  create(object: T, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
+  async create(object: T, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
     return this.#transport.json<T>({
       method: "POST",
       path: this.#path({ namespace: this.#namespace(options?.namespace, object), query: this.#writeQuery(options) }),
@@ -193,65 +230,69 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return this.#put(object, undefined, options);
   }
 
-  #put(object: KubernetesObject, subresource: string | undefined, options?: NamespaceOption & WriteOptions): Promise<T> {
-    return this.#transport.json<T>({
+  #put<R>(object: KubernetesObject, subresource: string | undefined, options?: NamespaceOption & WriteOptions): Promise<R> {
+    return this.#transport.json<R>({
       method: "PUT",
       path: this.#path({
         namespace: this.#namespace(options?.namespace, object),
-        name: this.#nameOf(object, "replace"),
-        ...(subresource ? { subresource } : {}),
+        name: this.#nameOf(object, subresource ? `replace ${subresource} of` : "replace"),
+        subresource,
         query: this.#writeQuery(options),
       }),
-      body: JSON.stringify(this.#withKind(object)),
+      body: JSON.stringify(this.#withKind(object, subresource)),
       contentType: "application/json",
       ...callOptions(options),
     });
   }
 
-  /** Patches an object with a JSON patch, a merge patch, or (built-in kinds only) a strategic merge patch. */
+  /** Patches an object with a merge patch, a JSON patch, or (built-in kinds only) a strategic merge patch. */
   async patch(name: string, patch: Patch<T>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<T> {
-    return this.#patch(name, patch, undefined, options);
+    return this.#patch(name, patch.type, patchBody(patch as Patch<unknown>), undefined, options);
   }
 
-  #patch(name: string, patch: Patch<T> | { type: "apply"; body: unknown }, subresource: string | undefined, options?: NamespaceOption & WriteOptions & { force?: boolean }): Promise<T> {
+  #patch<R>(name: string, type: PatchType, body: unknown, subresource: string | undefined, options?: NamespaceOption & WriteOptions & { force?: boolean | undefined }): Promise<R> {
     const supported = subresource ? this.descriptor.subresources[subresource]?.patchTypes : this.descriptor.patchTypes;
-    if (supported && supported.length > 0 && !supported.includes(patch.type)) {
-      throw new TypeError(
-        `${this.descriptor.kind}${subresource ? `/${subresource}` : ""} does not support ${patch.type} patches (supported: ${supported.join(", ")})`,
-      );
+    if (supported && supported.length > 0 && !supported.includes(type)) {
+      throw new TypeError(`${this.descriptor.kind}${subresource ? `/${subresource}` : ""} does not support ${type} patches (supported: ${supported.join(", ")})`);
     }
-    return this.#transport.json<T>({
+    return this.#transport.json<R>({
       method: "PATCH",
       path: this.#path({
         namespace: this.#namespace(options?.namespace),
         name,
-        ...(subresource ? { subresource } : {}),
+        subresource,
         query: { ...this.#writeQuery(options), force: options?.force },
       }),
-      body: JSON.stringify(patch.body),
-      contentType: PATCH_CONTENT_TYPE[patch.type],
-      apply: patch.type === "apply",
+      body: JSON.stringify(body),
+      contentType: PATCH_CONTENT_TYPE[type],
+      apply: type === "apply",
       ...callOptions(options),
     });
   }
 
   /**
    * Server-side apply: sends the fields you manage; the server merges them and tracks ownership under
-   * `fieldManager`. A conflict with another manager throws ApplyConflictError listing the fields; `force` takes them.
+   * `fieldManager`. Takes the object type itself or any subset of it; `apiVersion` and `kind` default to the
+   * resource's, `metadata.name` is required. A conflict with another manager throws ApplyConflictError listing the
+   * fields; `force` takes them.
    */
   async apply(configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
-    return this.#apply(configuration as unknown as KubernetesObject, undefined, options);
+    return this.#apply(configuration as KubernetesObject, undefined, options);
   }
 
-  #apply(configuration: KubernetesObject, subresource: string | undefined, options: NamespaceOption & ApplyOptions): Promise<T> {
-    if (!options?.fieldManager) throw new TypeError(`apply ${this.descriptor.kind}: fieldManager is required`);
-    const name = this.#nameOf(configuration, "apply");
+  #apply<R>(configuration: KubernetesObject, subresource: string | undefined, options: NamespaceOption & ApplyOptions): Promise<R> {
+    const verb = subresource ? `apply ${subresource} of` : "apply";
+    if (!options?.fieldManager) throw new TypeError(`${verb} ${this.descriptor.kind}: fieldManager is required`);
+    const name = this.#nameOf(configuration, verb);
     const namespace = this.#namespace(options.namespace, configuration);
-    return this.#patch(name, { type: "apply", body: configuration }, subresource, { ...options, ...(namespace ? { namespace } : {}) });
+    return this.#patch(name, "apply", this.#withKind(configuration, subresource), subresource, { ...options, namespace });
   }
 
-  /** Deletes an object. Returns the object while finalizers run, or the server's Status once it is gone. */
-  delete(name: string, options?: ScopeOptions<Namespaced> & DeleteOptions): Promise<T | Status> {
+  /**
+   * Deletes an object. Returns the object while it is still being deleted (finalizers, graceful deletion) or as it
+   * went, else the server's Status: `if (result.kind === "Status")` tells them apart.
+   */
+  async delete(name: string, options?: ScopeOptions<Namespaced> & DeleteOptions): Promise<DeleteResult<T>> {
     const body = {
       apiVersion: "v1",
       kind: "DeleteOptions",
@@ -260,7 +301,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       ...(options?.preconditions ? { preconditions: options.preconditions } : {}),
       ...(options?.dryRun ? { dryRun: ["All"] } : {}),
     };
-    return this.#transport.json<T | Status>({
+    return this.#transport.json<DeleteResult<T>>({
       method: "DELETE",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name }),
       body: JSON.stringify(body),
@@ -270,8 +311,8 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /** Deletes every object matching the selectors in a namespace (or cluster-wide for cluster-scoped kinds). */
-  deleteCollection(
-    options?: ScopeOptions<Namespaced> & Omit<DeleteOptions, "preconditions"> & { labelSelector?: string; fieldSelector?: string },
+  async deleteCollection(
+    options?: ScopeOptions<Namespaced> & Omit<DeleteOptions, "preconditions"> & { labelSelector?: string | undefined; fieldSelector?: string | undefined },
   ): Promise<L | Status> {
     return this.#transport.json<L | Status>({
       method: "DELETE",
@@ -290,16 +331,59 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /**
-   * Watches objects: an async iterable of typed events with bookmarks, resuming after dropped connections, throwing
+   * Watches objects: an async iterable of typed events, resuming after dropped connections, throwing
    * ResourceExpiredError when the resourceVersion is too old. Stop it with `signal` or by leaving the loop.
+   * Bookmarks are used to resume and only delivered with `allowWatchBookmarks: true`.
    */
+  watch(options: ListScopeOptions<Namespaced> & WatchOptions & { allowWatchBookmarks: true }): AsyncGenerator<WatchEvent<T>>;
+  watch(options?: ListScopeOptions<Namespaced> & WatchOptions & { allowWatchBookmarks?: false | undefined }): AsyncGenerator<ObjectEvent<T>>;
   watch(options?: ListScopeOptions<Namespaced> & WatchOptions): AsyncGenerator<WatchEvent<T>> {
-    const namespace = options?.allNamespaces ? undefined : this.#namespace(options?.namespace);
-    return watchPath<T>(this.#transport, this.#path({ namespace }), {}, options ?? {});
+    return watchEvents(this.listWatchSource(options ?? {}), options ?? {});
+  }
+
+  /** The namespace calls default to (the connection's, as kubectl's context namespace); undefined when cluster-scoped. */
+  get defaultNamespace(): string | undefined {
+    return this.descriptor.namespaced ? this.#transport.connection.namespace : undefined;
+  }
+
+  /**
+   * The list and watch requests of one scope and selection, for the list-then-watch state machine that watches and
+   * informers run on (see watcher.ts).
+   */
+  listWatchSource(options: ListScopeOptions<Namespaced> & { labelSelector?: string | undefined; fieldSelector?: string | undefined }): ListWatchSource<T> {
+    const namespace = options.allNamespaces ? undefined : this.#namespace(options.namespace);
+    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    return {
+      list: async (page) => {
+        const list = await this.#transport.json<L>({
+          method: "GET",
+          path: this.#path({
+            namespace,
+            query: { ...selectors, limit: page.limit, continue: page.continue, resourceVersion: page.resourceVersion, resourceVersionMatch: page.resourceVersionMatch },
+          }),
+          signal: page.signal,
+        });
+        list.items = list.items ?? [];
+        return list;
+      },
+      watch: (watch) =>
+        openWatchStream<T>(
+          this.#transport,
+          this.#path({ namespace }),
+          {
+            ...selectors,
+            resourceVersion: watch.resourceVersion,
+            resourceVersionMatch: watch.resourceVersionMatch,
+            sendInitialEvents: watch.sendInitialEvents || undefined,
+            timeoutSeconds: watch.timeoutSeconds,
+          },
+          { idleTimeoutMs: watch.idleTimeoutMs, signal: watch.signal },
+        ),
+    };
   }
 
   /** Reads a subresource (`status`, `scale`, `ephemeralcontainers`, ...). */
-  getSubresource<S extends KubernetesObject = T>(name: string, subresource: string, options?: ScopeOptions<Namespaced> & CallOptions): Promise<S> {
+  async getSubresource<S>(name: string, subresource: string, options?: ScopeOptions<Namespaced> & CallOptions): Promise<S> {
     return this.#transport.json<S>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource }),
@@ -307,34 +391,34 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     });
   }
 
-  /** Replaces a subresource (`status`, `scale`, ...). */
-  async replaceSubresource<S extends KubernetesObject = T>(subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
-    return this.#put(object, subresource, options) as unknown as Promise<S>;
+  /** Replaces a subresource (`status`, `scale`, ...), sending the subresource's own kind. */
+  async replaceSubresource<S extends KubernetesObject>(subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
+    return this.#put<S>(object, subresource, options);
   }
 
   /** Patches a subresource. */
-  async patchSubresource<S extends KubernetesObject = T>(name: string, subresource: string, patch: Patch<S>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
-    return this.#patch(name, patch as Patch<T>, subresource, options) as unknown as Promise<S>;
+  async patchSubresource<S>(name: string, subresource: string, patch: Patch<S>, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<S> {
+    return this.#patch<S>(name, patch.type, patchBody(patch as Patch<unknown>), subresource, options);
   }
 
-  /** Applies a subresource (server-side apply of `status`). */
-  async applySubresource(subresource: string, configuration: ApplyConfiguration<T>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<T> {
-    return this.#apply(configuration as unknown as KubernetesObject, subresource, options);
+  /** Server-side apply of a subresource (report the `status` fields you own). */
+  async applySubresource<S>(subresource: string, configuration: ApplyConfiguration<S>, options: ScopeOptions<Namespaced> & ApplyOptions): Promise<S> {
+    return this.#apply<S>(configuration as KubernetesObject, subresource, options);
   }
 
   /** Creates a subresource object (`eviction`, `binding`, `token`). */
-  createSubresource<S extends KubernetesObject, R = S>(name: string, subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<R> {
+  async createSubresource<S extends KubernetesObject, R = S>(name: string, subresource: string, object: S, options?: ScopeOptions<Namespaced> & WriteOptions): Promise<R> {
     return this.#transport.json<R>({
       method: "POST",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query: this.#writeQuery(options) }),
-      body: JSON.stringify(object),
+      body: JSON.stringify(this.#withKind(object, subresource)),
       contentType: "application/json",
       ...callOptions(options),
     });
   }
 
   /** Reads a text subresource (pod `log`) in one piece. */
-  readText(name: string, subresource: string, query: Query, options?: ScopeOptions<Namespaced> & CallOptions): Promise<string> {
+  async readText(name: string, subresource: string, query: Query, options?: ScopeOptions<Namespaced> & CallOptions): Promise<string> {
     return this.#transport.text({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),
@@ -344,7 +428,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   }
 
   /** Streams a text subresource line by line (pod `log` with `follow=true`). */
-  async *streamText(name: string, subresource: string, query: Query, options?: ScopeOptions<Namespaced> & { signal?: AbortSignal }): AsyncGenerator<string> {
+  async *streamText(name: string, subresource: string, query: Query, options?: ScopeOptions<Namespaced> & { signal?: AbortSignal | undefined }): AsyncGenerator<string> {
     const res = await this.#transport.request({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),

@@ -105,8 +105,7 @@ describe("informer recovery", () => {
     const informer = new Informer(createClient(connection, { retry: { maxRetries: 0 } }).resource(configMaps), {
       namespace: "kube-system",
       streamingList: false, // paged lists surface each failure to the informer (a watch retries 5xx itself)
-      minBackoffMs: 20,
-      maxBackoffMs: 100,
+      backoff: { initialMs: 20, maxMs: 100 },
     });
     const errors: unknown[] = [];
     informer.on((event) => event.type === "error" && errors.push(event.error));

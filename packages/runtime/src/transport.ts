@@ -1,4 +1,4 @@
-import { jittered, sleep } from "./backoff.js";
+import { jittered, sleepOrAbort } from "./backoff.js";
 import { describeCause } from "./cause.js";
 import { type RequestDescription, TransportError, errorFromResponse, isTransportError } from "./errors.js";
 import type { RequestEvent, RequestHook, RequestObserver } from "./hooks.js";
@@ -9,12 +9,12 @@ import { type WarningHandler, defaultWarningHandler, parseWarningHeader } from "
 
 /** A request as {@link HttpConnection.request} takes it. */
 export interface HttpRequestInit {
-  method?: string;
-  headers?: Readonly<Record<string, string>>;
-  body?: string | Uint8Array;
-  signal?: AbortSignal;
+  method?: string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: string | Uint8Array | undefined;
+  signal?: AbortSignal | undefined;
   /** A long-lived response (watch, log follow): a connection may keep such requests out of its bounded pool. */
-  stream?: boolean;
+  stream?: boolean | undefined;
 }
 
 /** A response as the runtime reads it (an `@org/k8s-auth` connection's `request()` returns one). */
@@ -91,9 +91,9 @@ export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 10, baseDelayMs: 1_000, 
 /** Per-call options every verb accepts. */
 export interface CallOptions {
   /** Cancels the call. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Gives up after this long (the whole call, retries included). Default: the client's (30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** One request as the verbs describe it. */
@@ -101,29 +101,29 @@ export interface RequestSpec extends CallOptions {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Path and query, starting with `/`. */
   path: string;
-  body?: string;
-  contentType?: string;
-  accept?: string;
+  body?: string | undefined;
+  contentType?: string | undefined;
+  accept?: string | undefined;
   /** Server-side apply: a 409 becomes an ApplyConflictError. */
-  apply?: boolean;
+  apply?: boolean | undefined;
   /**
    * Return once headers arrive, leaving the body to the caller (watch, log streams). The whole-call timeout does
    * not apply; {@link RequestSpec.headerTimeoutMs} and {@link RequestSpec.idleTimeoutMs} do.
    */
-  stream?: boolean;
+  stream?: boolean | undefined;
   /** Streams: fail when no response headers arrived within this long. Default: the client's (30 s). */
-  headerTimeoutMs?: number;
+  headerTimeoutMs?: number | undefined;
   /** Streams: fail when no body data arrived for this long (a watch: `timeoutSeconds` plus a margin). Default: none. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
 }
 
 /** How a client sends requests: timeouts, retries, rate limit, warnings, request log, hooks, User-Agent. */
 export interface TransportOptions {
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<RetryPolicy> | undefined;
   /** Default timeout of non-streaming calls (the whole call, retries included). Default 30 s. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Default time a stream (watch, log follow) may take to answer with headers. Default 30 s. */
-  headerTimeoutMs?: number;
+  headerTimeoutMs?: number | undefined;
   /**
    * Client-side rate limit: a token bucket shared by every resource client of this client (client-go's QPS and
    * burst), or your own {@link RateLimiter} to share one between clients. Watches are not limited (as client-go).
@@ -131,21 +131,21 @@ export interface TransportOptions {
    * 429 with `Retry-After`, which is honoured; controller-runtime dropped its client-side default for that reason.
    * `{ qps: 5, burst: 10 }` is client-go's default.
    */
-  rateLimit?: RateLimit | RateLimiter | false;
+  rateLimit?: RateLimit | RateLimiter | false | undefined;
   /**
    * Receives the server's `Warning` headers. Default: each distinct warning once per process on standard error,
    * as kubectl prints them (`Warning: ...`). `false` drops them.
    */
-  warnings?: WarningHandler | false;
+  warnings?: WarningHandler | false | undefined;
   /**
    * The request log, as kubectl's `-v=6..9` (see {@link RequestLogOptions}); a number is the level. Default: the
    * `K8S_SDK_LOG_LEVEL` environment variable, else off.
    */
-  requestLog?: RequestLogOptions | number | false;
+  requestLog?: RequestLogOptions | number | false | undefined;
   /** Observes every attempt (tracing, metrics); see {@link RequestHook}. */
-  onRequest?: RequestHook;
+  onRequest?: RequestHook | undefined;
   /** `User-Agent` of every request. Default {@link defaultUserAgent}: `<program>/unknown (<os>/<arch>) k8s-sdk-ts/<version>`. */
-  userAgent?: string;
+  userAgent?: string | undefined;
 }
 
 /** `Retry-After` as client-go reads it: whole seconds only (`strconv.Atoi`); dates and fractions are ignored. */
@@ -242,7 +242,7 @@ class CallScope {
   /** Waits between attempts (a pause, then the rate limiter); a deadline or abort meanwhile ends the call. */
   async wait(ms: number, limiter: RateLimiter | undefined): Promise<void> {
     try {
-      if (ms > 0) await sleep(ms, this.signal);
+      if (ms > 0) await sleepOrAbort(ms, this.signal);
       await limiter?.acquire(this.signal);
     } catch (error) {
       this.done();
@@ -313,7 +313,12 @@ export class Transport {
     this.#send = connection.request
       ? connection.request.bind(connection)
       : async (path, init) => fromFetchResponse(await connection.fetch(path, init as RequestInit));
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    const retry = options.retry ?? {};
+    this.retry = {
+      maxRetries: retry.maxRetries ?? DEFAULT_RETRY.maxRetries,
+      baseDelayMs: retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+      maxDelayMs: retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    };
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.headerTimeoutMs = options.headerTimeoutMs ?? 30_000;
     const limit = options.rateLimit;

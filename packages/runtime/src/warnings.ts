@@ -57,9 +57,9 @@ export function parseWarningHeader(value: string | undefined): Warning[] {
 /** Options of {@link printWarningsOnce}. */
 export interface PrintWarningsOptions {
   /** Where lines go. Default: standard error. */
-  write?: (line: string) => void;
+  write?: ((line: string) => void) | undefined;
   /** Distinct messages remembered for deduplication; beyond it, new ones are still printed but not remembered. Default 1000. */
-  remember?: number;
+  remember?: number | undefined;
 }
 
 /**

@@ -105,9 +105,9 @@ describe("watch", () => {
     await cms.create({ metadata: { name: "s1", labels: { w: "stream" } } });
     await cms.create({ metadata: { name: "s2", labels: { w: "stream" } } });
     const controller = new AbortController();
-    const iterator = cms.watch({ sendInitialEvents: true, labelSelector: "w=stream", signal: controller.signal })[Symbol.asyncIterator]();
+    const iterator = cms.watch({ sendInitialEvents: true, allowWatchBookmarks: true, labelSelector: "w=stream", signal: controller.signal })[Symbol.asyncIterator]();
     const events = await collect(iterator, (e) => e.some((event) => event.type === "BOOKMARK"));
-    expect(events.map((e) => `${e.type} ${e.object.metadata?.name ?? ""}`.trim()).sort()).toEqual(["ADDED s1", "ADDED s2", "BOOKMARK"]);
+    expect(events.map((e) => (e.type === "BOOKMARK" ? e.type : `${e.type} ${e.object.metadata?.name}`)).sort()).toEqual(["ADDED s1", "ADDED s2", "BOOKMARK"]);
     const bookmark = events.at(-1)!;
     expect(bookmark.type).toBe("BOOKMARK");
     expect(bookmark.object.metadata?.annotations?.["k8s.io/initial-events-end"]).toBe("true");
@@ -152,7 +152,7 @@ describe("informer", () => {
   });
 
   it("falls back to paged lists when streaming lists are off, and recovers after errors", async () => {
-    const informer = new Informer(cms, { labelSelector: "inf=paged", streamingList: false, pageSize: 2, minBackoffMs: 50 });
+    const informer = new Informer(cms, { labelSelector: "inf=paged", streamingList: false, pageSize: 2, backoff: { initialMs: 50 } });
     await Promise.all(["p1", "p2", "p3"].map((name) => cms.create({ metadata: { name, labels: { inf: "paged" } } })));
     await informer.start();
     expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(["p1", "p2", "p3"]);

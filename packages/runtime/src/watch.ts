@@ -1,23 +1,33 @@
 import { KubernetesError, TransportError, errorFromResponse } from "./errors.js";
-import type { HttpResponse, Transport } from "./transport.js";
-import type { KubernetesObject, Status, WatchEvent } from "./types.js";
+import type { Transport } from "./transport.js";
+import type { Bookmark, BookmarkEvent, KubernetesObject, ObjectEvent, Status, WatchEvent } from "./types.js";
 import { type Query, queryString } from "./url.js";
-import { Backoff, pause } from "./backoff.js";
+import { INITIAL_EVENTS_END, type ListWatchSource, type RawWatchEvent, WatchIdleError, watcher } from "./watcher.js";
 
 /** Options of a watch. */
 export interface WatchOptions {
-  /** Start after this resourceVersion. Unset: the server sends the current state as ADDED events first. */
-  resourceVersion?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** Streaming list: initial state as ADDED events, ended by a BOOKMARK annotated `k8s.io/initial-events-end`. */
-  sendInitialEvents?: boolean;
-  /** Server-side timeout of one watch request; the iterator reconnects transparently. Default: server's choice. */
-  timeoutSeconds?: number;
+  /**
+   * Start after this resourceVersion: only changes from then on. Unset (or `"0"`): the current state first, as
+   * ADDED events (exactly once each, even if the connection drops while they arrive), then the changes.
+   */
+  resourceVersion?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /**
+   * Deliver `BOOKMARK` events too. Bookmarks are always requested (they keep the resume point fresh); they reach the
+   * caller only when asked for, and then the event type says so. The end of the initial state is a bookmark
+   * annotated `k8s.io/initial-events-end`.
+   */
+  allowWatchBookmarks?: boolean | undefined;
+  /**
+   * How the initial state is read when no resourceVersion is given: a streaming list (`sendInitialEvents`, the
+   * default, falling back to paged lists where the server refuses it) or, with `false`, paged lists.
+   */
+  sendInitialEvents?: boolean | undefined;
+  /** Server-side timeout of one watch request; the iterator reconnects transparently. Default a random 5-10 min. */
+  timeoutSeconds?: number | undefined;
   /** Stops the watch; the iterator then ends without an error. */
-  signal?: AbortSignal;
-  /** Longest pause between reconnect attempts after a dropped connection. Default 10 s. */
-  maxReconnectDelayMs?: number;
+  signal?: AbortSignal | undefined;
 }
 
 /** Splits a byte stream into lines. */
@@ -37,67 +47,122 @@ export async function* readLines(body: AsyncIterable<Uint8Array>): AsyncGenerato
   if (buffered.trim()) yield buffered;
 }
 
-const aborted = (signal: AbortSignal | undefined) => signal?.aborted === true;
+/** Wraps a body so that a read waiting longer than `idleTimeoutMs` fails with {@link WatchIdleError}. */
+async function* idleLimited(body: AsyncIterable<Uint8Array>, idleTimeoutMs: number, cancel: () => void, what: string): AsyncGenerator<Uint8Array> {
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), idleTimeoutMs)));
+      const next = await Promise.race([iterator.next(), idle]).finally(() => clearTimeout(timer));
+      if (next === "idle") {
+        cancel();
+        throw new WatchIdleError(`${what}: no data for ${Math.round(idleTimeoutMs / 1000)} s, longer than the watch's server-side timeout; the connection is taken for lost`);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
 
 /**
- * Watches `path` (a collection URL without query), yielding typed events. Bookmarks are requested. When the
- * connection drops or the server ends the request, it reconnects from the last resourceVersion seen; a 410
- * (resourceVersion too old) throws {@link ResourceExpiredError} so the caller re-lists. Ends quietly on abort.
+ * One watch request as a stream of events: resolves once the server answered; `ERROR` events are thrown as the
+ * typed error of their Status (ResourceExpiredError for 410); a silent stream fails after `idleTimeoutMs`; leaving
+ * the iteration closes the connection.
  */
-export async function* watchPath<T extends KubernetesObject>(
+export async function openWatchStream<T>(
   transport: Transport,
   path: string,
-  baseQuery: Query,
-  options: WatchOptions,
-): AsyncGenerator<WatchEvent<T>> {
-  let resourceVersion = options.resourceVersion;
-  let failures = 0;
-  const backoff = new Backoff({ initialMs: 100, maxMs: options.maxReconnectDelayMs ?? 10_000, jitter: 0.5 });
-  const { signal } = options;
-  while (!aborted(signal)) {
-    const query: Query = {
-      ...baseQuery,
-      watch: true,
-      allowWatchBookmarks: true,
-      resourceVersion,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      timeoutSeconds: options.timeoutSeconds,
-      ...(options.sendInitialEvents && failures === 0 && resourceVersion === options.resourceVersion
-        ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
-        : {}),
-    };
-    let res: HttpResponse;
-    try {
-      res = await transport.request({ method: "GET", path: path + queryString(query), stream: true, ...(signal ? { signal } : {}) });
-    } catch (error) {
-      if (aborted(signal)) return;
-      if (error instanceof KubernetesError && !(error.code >= 500 || error.code === 429)) throw error;
-      if (!(error instanceof KubernetesError) && !(error instanceof TransportError)) throw error;
-      failures++;
-      await pause(backoff.next(), signal);
-      continue;
-    }
-    try {
-      for await (const line of readLines(res.body)) {
-        const event = JSON.parse(line) as { type: string; object: T | Status };
-        if (event.type === "ERROR") {
-          const status = event.object as Status;
-          throw errorFromResponse(status.code ?? 500, JSON.stringify(status), { method: "GET", url: `${transport.connection.server}${path}` });
+  query: Query,
+  options: { idleTimeoutMs: number; signal: AbortSignal },
+): Promise<AsyncIterable<RawWatchEvent<T>>> {
+  const url = path + queryString({ ...query, watch: true, allowWatchBookmarks: true });
+  const res = await transport.request({ method: "GET", path: url, stream: true, signal: options.signal });
+  const described = { method: "GET", url: `${transport.connection.server}${url}` };
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const line of readLines(idleLimited(res.body, options.idleTimeoutMs, () => res.cancel(), `GET ${described.url}`))) {
+          const event = JSON.parse(line) as { type: string; object: T | Status };
+          if (event.type === "ERROR") {
+            const status = event.object as Status;
+            throw errorFromResponse(status.code ?? 500, JSON.stringify(status), described);
+          }
+          yield event as RawWatchEvent<T>;
         }
-        if (aborted(signal)) return; // events already buffered when the caller aborted are not delivered
-        failures = 0;
-        backoff.reset();
-        const rv = (event.object as KubernetesObject).metadata?.resourceVersion;
-        if (rv) resourceVersion = rv;
-        yield event as WatchEvent<T>;
+      } catch (error) {
+        if (options.signal.aborted || error instanceof KubernetesError || error instanceof TransportError || error instanceof WatchIdleError) throw error;
+        // The body broke off (a reset, a cut proxy): a lost connection, which the state machine resumes from.
+        throw new TransportError(`${described.method} ${described.url}: the connection broke while the watch was read (${(error as Error).message})`, described, { cause: error });
+      } finally {
+        res.cancel();
       }
-    } catch (error) {
-      if (aborted(signal)) return;
-      if (error instanceof KubernetesError) throw error;
-      // The connection dropped mid-stream: reconnect from the last resourceVersion.
-      failures++;
-      await pause(backoff.next(), signal);
+    },
+  };
+}
+
+const keyOf = (object: KubernetesObject) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+
+/**
+ * `ResourceClient.watch()`: the state machine (see watcher.ts) with a plain watch's events. Without a
+ * resourceVersion the current state comes first, exactly once per object: if the initial state has to be read
+ * again (the connection dropped before it was complete), objects already delivered unchanged are skipped, changed
+ * ones come as MODIFIED and vanished ones as DELETED. After that, a 410 is thrown as ResourceExpiredError (a plain
+ * watch cannot re-list for its caller; an Informer does).
+ */
+export async function* watchEvents<T extends KubernetesObject>(source: ListWatchSource<T>, options: WatchOptions): AsyncGenerator<WatchEvent<T>> {
+  const fromVersion = options.resourceVersion === "0" || options.resourceVersion === "" ? undefined : options.resourceVersion;
+  const delivered = new Map<string, T>(); // initial state delivered so far (across attempts), until it is complete
+  let attempt = new Set<string>();
+  let restarted = false;
+  const bookmarks = options.allowWatchBookmarks === true;
+  for await (const event of watcher(source, {
+    resourceVersion: fromVersion,
+    initialFromCache: options.resourceVersion === "0",
+    streamingList: options.sendInitialEvents ?? true,
+    timeoutSeconds: options.timeoutSeconds,
+    onExpired: "throw",
+    signal: options.signal,
+  })) {
+    switch (event.type) {
+      case "init":
+        restarted = delivered.size > 0;
+        attempt = new Set();
+        break;
+      case "initApply": {
+        const key = keyOf(event.object);
+        attempt.add(key);
+        const before = delivered.get(key);
+        if (before && before.metadata?.resourceVersion === event.object.metadata?.resourceVersion) break;
+        delivered.set(key, event.object);
+        yield { type: before ? "MODIFIED" : "ADDED", object: event.object } satisfies ObjectEvent<T>;
+        break;
+      }
+      case "initDone":
+        if (restarted) for (const [key, object] of delivered) if (!attempt.has(key)) yield { type: "DELETED", object };
+        delivered.clear();
+        attempt = new Set();
+        if (bookmarks) yield { type: "BOOKMARK", object: initialEventsEnd(event.bookmark) } satisfies BookmarkEvent;
+        break;
+      case "apply":
+        yield { type: event.added ? "ADDED" : "MODIFIED", object: event.object };
+        break;
+      case "delete":
+        yield { type: "DELETED", object: event.object };
+        break;
+      case "bookmark":
+        if (bookmarks) yield { type: "BOOKMARK", object: event.bookmark };
+        break;
+      case "error":
+        break; // the state machine backs off and goes on by itself
     }
   }
+}
+
+/** The end of the initial state as a bookmark, whether the server sent one (streaming list) or it was a list. */
+function initialEventsEnd(bookmark: Bookmark): Bookmark {
+  if (bookmark.metadata.annotations?.[INITIAL_EVENTS_END] === "true") return bookmark;
+  return { ...bookmark, metadata: { ...bookmark.metadata, annotations: { ...bookmark.metadata.annotations, [INITIAL_EVENTS_END]: "true" } } };
 }

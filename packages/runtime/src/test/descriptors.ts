@@ -5,7 +5,7 @@ import type { KubernetesObject, ObjectMeta } from "../types.js";
 export interface ConfigMap extends KubernetesObject {
   apiVersion?: "v1";
   kind?: "ConfigMap";
-  metadata?: ObjectMeta;
+  metadata?: ObjectMeta & { managedFields?: Array<{ manager?: string; operation?: string }> };
   data?: Record<string, string>;
 }
 export interface ConfigMapList {
