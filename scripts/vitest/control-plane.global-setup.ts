@@ -1,22 +1,13 @@
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "../../packages/testenv/src/index.js";
-import type { SharedControlPlane } from "./shared-control-plane.js";
+import { shareControlPlane } from "./shared-control-plane.js";
 
 // One control plane for the whole integration run; workers reach it through inject("controlPlane").
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const cp = await startControlPlane();
   process.stderr.write(`[testenv] control plane ready at ${cp.server} in ${Date.now() - started} ms\n`);
-  const shared: SharedControlPlane = {
-    server: cp.server,
-    caPem: cp.caPem,
-    kubeconfigPath: cp.kubeconfigPath,
-    admin: cp.admin,
-    adminToken: cp.adminToken,
-    unprivileged: cp.unprivileged,
-    binaries: cp.binaries,
-  };
-  project.provide("controlPlane", shared);
+  project.provide("controlPlane", shareControlPlane(cp));
   return async () => {
     await cp.stop();
   };

@@ -1,5 +1,5 @@
 import type {} from "vitest";
-import type { ControlPlaneBinaries, TestIdentity } from "../../packages/testenv/src/index.js";
+import type { ClusterBinaries, ControlPlane, ControlPlaneBinaries, TestIdentity } from "../../packages/testenv/src/index.js";
 
 /** What the global setup hands to integration-test workers about the shared control plane. */
 export interface SharedControlPlane {
@@ -12,8 +12,30 @@ export interface SharedControlPlane {
   binaries: ControlPlaneBinaries;
 }
 
+/** What the cluster global setup hands to the `cluster` project's workers about the shared whole cluster. */
+export interface SharedCluster extends SharedControlPlane {
+  binaries: ClusterBinaries;
+  nodeNames: string[];
+  /** For `new PodScripts(kubeletDir)`. */
+  kubeletDir: string;
+}
+
+/** The plain data of a control plane that test workers need. */
+export function shareControlPlane(cp: ControlPlane): SharedControlPlane {
+  return {
+    server: cp.server,
+    caPem: cp.caPem,
+    kubeconfigPath: cp.kubeconfigPath,
+    admin: cp.admin,
+    adminToken: cp.adminToken,
+    unprivileged: cp.unprivileged,
+    binaries: cp.binaries,
+  };
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     controlPlane: SharedControlPlane;
+    cluster: SharedCluster;
   }
 }

@@ -1,8 +1,10 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { generateCertificateAuthority } from "../../testenv/src/index.js";
 import { ConnectionError } from "./connection.js";
+import { CredentialError } from "./errors.js";
 import { openPoolCount } from "./transport.js";
 import { loadConnection } from "./load-connection.js";
 import { type Scratch, scratch, simpleConfig } from "./testing/tmp.js";
@@ -38,6 +40,24 @@ describe("headers()", () => {
     s.write("tok", "from-file\n");
     expect((await (await load({ token: "static", tokenFile: "tok" })).headers()).get("authorization")).toBe("Bearer from-file");
     expect((await (await load({})).headers()).get("authorization")).toBeNull();
+  });
+  it("token + an unreadable tokenFile sends the inline token, as client-go", async () => {
+    expect((await (await load({ token: "inline", tokenFile: "missing" })).headers()).get("authorization")).toBe("Bearer inline");
+  });
+  it("a token Go's transport would refuse (a line break) fails as a CredentialError that does not show it", async () => {
+    s.write("blank", "  \n");
+    for (const user of [{ tokenFile: "blank" }, { token: "SECRET\nsecond-line" }]) {
+      const connection = await load(user);
+      const error = await connection.headers().then(() => undefined, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(CredentialError);
+      expect(error?.message).toMatch(/contains a line break or another control character, so it cannot be sent/);
+      expect(error?.message).not.toContain("SECRET");
+    }
+  });
+  it("non-ASCII values go out as their UTF-8 bytes, as Go sends them", async () => {
+    const headers = await (await load({ token: "tök", as: "jürgen" })).headers();
+    expect(Buffer.from(headers.get("authorization")!, "latin1").toString("utf8")).toBe("Bearer tök");
+    expect(Buffer.from(headers.get("impersonate-user")!, "latin1").toString("utf8")).toBe("jürgen");
   });
   it("impersonation headers", async () => {
     const headers = await (await load({ token: "t", as: "bob", "as-uid": "7", "as-groups": ["g1", "g2"], "as-user-extra": { "acme.io/team": ["x"] } })).headers();
@@ -118,15 +138,22 @@ describe("connection pools", () => {
 });
 
 describe("redaction", () => {
+  let KEY: string;
+  let CERT: string;
+  beforeAll(async () => {
+    const client = await (await generateCertificateAuthority("redaction-test")).issue({ commonName: "u", usage: "client" });
+    [KEY, CERT] = [client.keyPem, client.certPem];
+  }, 30_000);
   it("no token, password, key or certificate in inspect, JSON or describe()", async () => {
-    const KEY = "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n";
-    const CERT = "-----BEGIN CERTIFICATE-----\nCERTBODY\n-----END CERTIFICATE-----\n";
     const connection = await load({ token: "SECRET-TOKEN", "client-certificate-data": b64(CERT), "client-key-data": b64(KEY) });
     expect(connection.tls.key).toBe(KEY); // still usable by callers
+    const keyBody = KEY.split("\n")[1]!;
+    const certBody = CERT.split("\n")[1]!;
     const texts = [inspect(connection, { depth: 10, showHidden: true }), JSON.stringify(connection), connection.describe(), inspect(connection.tls), JSON.stringify(connection.tls), String(connection)];
     for (const text of texts) {
       expect(text).not.toMatch(/SECRET/);
-      expect(text).not.toContain("CERTBODY");
+      expect(text).not.toContain(keyBody);
+      expect(text).not.toContain(certBody);
     }
     expect(connection.describe()).toBe('https://k8s.example.com:6443 as user "u" (bearer token + client certificate) via context "ctx"');
     expect(JSON.parse(JSON.stringify(connection))).toEqual({

@@ -3,7 +3,10 @@ import { inspect } from "node:util";
 import { type RequestDescription, TransportError, defaultUserAgent, defineErrorKind, hasErrorKind, innermostCause } from "@org/k8s-runtime";
 import { type ExecAuthenticator, type ExecCredentials, sharedExecAuthenticator } from "./credentials/exec-plugin.js";
 import { OidcAuthenticator } from "./credentials/oidc.js";
+import { caBundleProblem, keyPairProblem } from "./credentials/pem.js";
 import { TokenFileSource } from "./credentials/token-file.js";
+import { CredentialError } from "./errors.js";
+import { headerBytes, headerValueProblem } from "./header-values.js";
 import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.js";
 import type { ResolvedConfig } from "./resolved.js";
 import { httpFetch } from "./http/fetch.js";
@@ -154,9 +157,12 @@ export class KubeConnection implements Connection {
       }
     };
     const next = { ...this.#tls };
-    const ca = read(files.ca, next.ca);
-    const cert = read(files.cert, next.cert);
-    const key = read(files.key, next.key);
+    let ca = read(files.ca, next.ca);
+    let cert = read(files.cert, next.cert);
+    let key = read(files.key, next.key);
+    // Material that would not load now (a half-written file, a key from another pair) does not replace good material.
+    if (ca !== next.ca && ca && caBundleProblem(ca)) ca = next.ca;
+    if ((cert !== next.cert || key !== next.key) && cert && key && keyPairProblem(cert, key)) [cert, key] = [next.cert, next.key];
     if (ca === next.ca && cert === next.cert && key === next.key) return;
     if (ca) next.ca = ca;
     if (cert) next.cert = cert;
@@ -180,23 +186,31 @@ export class KubeConnection implements Connection {
     return auth !== "none" && cert ? `${kinds[auth]} + ${cert}` : kinds[auth];
   }
 
+  /** `Bearer <token>`, unless the token could not be sent in a header (Go's transport would refuse the request). */
+  #bearer(token: string, from: string): string {
+    const problem = headerValueProblem(token);
+    if (problem) throw new CredentialError(`the bearer token from ${from} ${problem}, so it cannot be sent (${this.describe()})`);
+    return `Bearer ${headerBytes(token)}`;
+  }
+
   async #credentials(): Promise<SentCredentials> {
     if (!this.#https) return {}; // never send credentials over plain http, as client-go
     const auth = this.#config.auth;
     switch (auth.kind) {
       case "token": {
         const token = this.#tokenFile ? await this.#tokenFile.token() : auth.token;
-        return token ? { authorization: `Bearer ${token}` } : {};
+        const from = auth.tokenFile ? `the token file ${auth.tokenFile}` : "the kubeconfig";
+        return token ? { authorization: this.#bearer(token, from) } : {};
       }
       case "basic":
-        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` };
+        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}` };
       case "exec": {
         const exec = await this.#exec!.credentials();
-        return { exec, ...(exec.token ? { authorization: `Bearer ${exec.token}` } : {}) };
+        return { exec, ...(exec.token ? { authorization: this.#bearer(exec.token, "the exec plugin") } : {}) };
       }
       case "oidc": {
         const bearer = await this.#oidc!.token();
-        return { bearer, authorization: `Bearer ${bearer}` };
+        return { bearer, authorization: this.#bearer(bearer, "the oidc provider") };
       }
       default:
         return {};

@@ -60,3 +60,22 @@ export function at(location: KubeconfigLocation): string {
   if (location.file) parts.push(`in ${location.file}`);
   return parts.length ? ` (${parts.join(", ")})` : "";
 }
+
+/** The reason of a failed file read as Go prints it (`no such file or directory`), for messages. */
+export function ioReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "not a directory";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    default:
+      return code === "EFBIG" ? (error as Error).message.replace(/^.* is larger/, "the file is larger") : ((error as Error).message ?? String(error));
+  }
+}

@@ -1,3 +1,4 @@
+import { headerBytes } from "./header-values.js";
 import type { Impersonation } from "./resolved.js";
 
 // RFC 7230 token characters; everything else in an extra key, and '%', is percent-encoded (client-go does the same).
@@ -13,27 +14,25 @@ export function encodeExtraKey(key: string): string {
   return out;
 }
 
-/** The `Impersonate-*` headers for an impersonation, one `Impersonate-Group` per group. */
+/**
+ * The `Impersonate-*` headers for an impersonation, one `Impersonate-Group` per group. Values are byte strings (the
+ * UTF-8 bytes client-go sends); resolution already refused values with control characters.
+ */
 export function impersonationHeaders(impersonate: Impersonation | undefined, headers: Headers): void {
-  if (!impersonate) return;
-  headers.set("Impersonate-User", impersonate.user);
-  if (impersonate.uid) headers.set("Impersonate-Uid", impersonate.uid);
-  for (const group of impersonate.groups) headers.append("Impersonate-Group", group);
-  for (const key of Object.keys(impersonate.extra).sort()) {
-    for (const value of impersonate.extra[key] ?? []) headers.append(`Impersonate-Extra-${encodeExtraKey(key)}`, value);
-  }
+  for (const [name, values] of Object.entries(impersonationHeaderLines(impersonate))) for (const value of values) headers.append(name, value);
 }
 
 /** The same headers as a map of name to every value, for transports that keep repeated header lines apart. */
 export function impersonationHeaderLines(impersonate: Impersonation | undefined): Record<string, string[]> {
   const lines: Record<string, string[]> = {};
   if (!impersonate) return lines;
-  lines["Impersonate-User"] = [impersonate.user];
-  if (impersonate.uid) lines["Impersonate-Uid"] = [impersonate.uid];
-  if (impersonate.groups.length) lines["Impersonate-Group"] = [...impersonate.groups];
+  lines["Impersonate-User"] = [headerBytes(impersonate.user)];
+  if (impersonate.uid) lines["Impersonate-Uid"] = [headerBytes(impersonate.uid)];
+  if (impersonate.groups.length) lines["Impersonate-Group"] = impersonate.groups.map(headerBytes);
   for (const key of Object.keys(impersonate.extra).sort()) {
     const values = impersonate.extra[key] ?? [];
-    if (values.length) lines[`Impersonate-Extra-${encodeExtraKey(key)}`] = [...values];
+    // Keys that encode alike (`a b` and `a%20b` cannot both be meant) share one header, values in key order.
+    if (values.length) (lines[`Impersonate-Extra-${encodeExtraKey(key)}`] ??= []).push(...values.map(headerBytes));
   }
   return lines;
 }

@@ -1,15 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { generateCertificateAuthority } from "../../testenv/src/index.js";
 import { resolveConfig } from "./load-connection.js";
 import { NotInClusterError } from "./errors.js";
 import { type Scratch, scratch, simpleConfig } from "./testing/tmp.js";
 
 let s: Scratch;
 let sa: string;
+let CA_PEM: string;
+beforeAll(async () => {
+  CA_PEM = (await generateCertificateAuthority("in-cluster-test")).certPem;
+}, 30_000);
 beforeEach(() => {
   s = scratch();
   sa = s.path("sa");
   s.write("sa/token", "  sa-token\n");
-  s.write("sa/ca.crt", "CA PEM");
+  s.write("sa/ca.crt", CA_PEM);
   s.write("sa/namespace", " team-ns \n");
 });
 afterEach(() => s.remove());
@@ -19,8 +24,9 @@ const pod = (extra: Record<string, string> = {}) => s.env({ KUBERNETES_SERVICE_H
 describe("in-cluster configuration", () => {
   it("https://host:port, the token file, ca.crt and the namespace file", () => {
     const r = resolveConfig({ env: pod(), serviceAccountDir: sa, inCluster: true });
-    expect(r).toMatchObject({ source: "in-cluster", server: "https://10.0.0.1:443", namespace: "team-ns", tls: { ca: "CA PEM", insecureSkipVerify: false } });
-    expect(r.auth).toEqual({ kind: "token", tokenFile: s.path("sa/token") });
+    expect(r).toMatchObject({ source: "in-cluster", server: "https://10.0.0.1:443", namespace: "team-ns", tls: { ca: CA_PEM, insecureSkipVerify: false } });
+    // The content as read (untrimmed, client-go's BearerToken) backs up later reads of the file.
+    expect(r.auth).toEqual({ kind: "token", token: "  sa-token\n", tokenFile: s.path("sa/token") });
   });
   it("brackets IPv6 hosts", () => {
     expect(resolveConfig({ env: pod({ KUBERNETES_SERVICE_HOST: "fd00::1" }), serviceAccountDir: sa, inCluster: true }).server).toBe("https://[fd00::1]:443");
@@ -31,9 +37,18 @@ describe("in-cluster configuration", () => {
     s.write("sa/namespace", "  \n");
     expect(resolveConfig({ env: pod(), serviceAccountDir: sa, inCluster: true }).namespace).toBe("default");
   });
-  it("a missing ca.crt uses the system roots (client-go only logs it)", () => {
+  it("a missing or unparsable ca.crt uses the system roots (client-go only logs it)", () => {
     s.write("sa2/token", "t");
     expect(resolveConfig({ env: pod(), serviceAccountDir: s.path("sa2"), inCluster: true }).tls.ca).toBeUndefined();
+    s.write("sa2/ca.crt", "not a certificate");
+    expect(resolveConfig({ env: pod(), serviceAccountDir: s.path("sa2"), inCluster: true }).tls.ca).toBeUndefined();
+  });
+  it("an empty token file is refused, as client-go's transport refuses it", () => {
+    s.write("sa/token", "");
+    expect(() => resolveConfig({ env: pod(), serviceAccountDir: sa, inCluster: true })).toThrowError(/^read empty token from file ".*sa\/token"/);
+  });
+  it("a service host Node would read differently from Go is refused", () => {
+    expect(() => resolveConfig({ env: pod({ KUBERNETES_SERVICE_HOST: "167772161" }), serviceAccountDir: sa, inCluster: true })).toThrowError(NotInClusterError);
   });
   it("never reads KUBERNETES_SERVICE_PORT_HTTPS; missing env is client-go's ErrNotInCluster", () => {
     const env = s.env({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT_HTTPS: "443" });

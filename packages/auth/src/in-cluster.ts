@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { NotInClusterError } from "./errors.js";
+import { caBundleProblem } from "./credentials/pem.js";
+import { KubeconfigError, NotInClusterError, ioReason } from "./errors.js";
+import { FILE_LIMITS, readFileBounded } from "./read-bounded.js";
 import type { ResolvedConfig } from "./resolved.js";
 import { normalizeServer } from "./resolve.js";
 import type { LoadConnectionOptions } from "./types.js";
@@ -24,7 +26,7 @@ export function inClusterPossible(env: Env, dir: string): boolean {
 export function inClusterNamespace(env: Env, dir: string): string {
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   try {
-    const ns = readFileSync(join(dir, "namespace"), "utf8").trim();
+    const ns = readFileBounded(join(dir, "namespace"), FILE_LIMITS.token).toString("utf8").trim();
     if (ns) return ns;
   } catch {
     // no namespace file: the default namespace
@@ -43,28 +45,39 @@ export function resolveInCluster(options: LoadConnectionOptions, env: Env, dir: 
     throw new NotInClusterError("unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined");
   }
   const tokenFile = join(dir, "token");
+  let token: string;
   try {
-    readFileSync(tokenFile, "utf8");
+    token = readFileBounded(tokenFile, FILE_LIMITS.token).toString("utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new NotInClusterError(`open ${tokenFile}: ${code === "ENOENT" ? "no such file or directory" : (error as Error).message}`);
+    throw new NotInClusterError(`open ${tokenFile}: ${ioReason(error)}`);
   }
+  // client-go's transport refuses a token file that is empty when it is built
+  if (token === "" && !options.token) throw new NotInClusterError(`read empty token from file "${tokenFile}"`);
   let ca: string | undefined;
   const caFile = options.certificateAuthority ?? join(dir, "ca.crt");
   try {
-    ca = readFileSync(caFile, "utf8");
+    const pem = readFileBounded(caFile, FILE_LIMITS.tlsMaterial);
+    // client-go only logs a missing or unparsable ca.crt and verifies with the system roots
+    if (!caBundleProblem(pem)) ca = pem.toString("utf8");
   } catch {
-    // client-go only logs this and verifies with the system roots
+    // as above
   }
   const hostPort = host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-  const server = options.server ? normalizeServer(options.server, true) : `https://${hostPort}`;
+  let server: string;
+  try {
+    server = options.server ? normalizeServer(options.server, true) : normalizeServer(`https://${hostPort}`, true, { field: "KUBERNETES_SERVICE_HOST" });
+  } catch (error) {
+    if (options.server || !(error instanceof KubeconfigError)) throw error;
+    throw new NotInClusterError(`KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT do not make a usable address: ${error.message}`);
+  }
   return {
     source: "in-cluster",
     server,
     namespace: options.namespace || inClusterNamespace(env, dir),
     tls: { ...(ca ? { ca } : {}), insecureSkipVerify: false },
     ...(ca ? { tlsFiles: { ca: caFile } } : {}),
-    auth: options.token ? { kind: "token", token: options.token } : { kind: "token", tokenFile },
+    // The token as read (untrimmed, as client-go's BearerToken) backs up the file when a later read fails.
+    auth: options.token ? { kind: "token", token: options.token } : { kind: "token", token, tokenFile },
     disableCompression: false,
     execCluster: { server },
   };

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { generateCertificateAuthority } from "../../testenv/src/index.js";
 import { KubeconfigError } from "./errors.js";
 import { resolveConfig } from "./load-connection.js";
 import { normalizeServer } from "./resolve.js";
@@ -11,8 +12,17 @@ beforeEach(() => {
 });
 afterEach(() => s.remove());
 
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+// A real CA and client pair (plus a second pair), generated once: certificates and keys are parsed when loading.
+let PEM: string;
+let CERT: string;
+let KEY: string;
+let OTHER_KEY: string;
+beforeAll(async () => {
+  const ca = await generateCertificateAuthority("resolve-test");
+  const client = await ca.issue({ commonName: "u", usage: "client" });
+  const other = await ca.issue({ commonName: "other", usage: "client" });
+  [PEM, CERT, KEY, OTHER_KEY] = [ca.certPem, client.certPem, client.keyPem, other.keyPem];
+}, 30_000);
 const b64 = (t: string) => Buffer.from(t).toString("base64");
 
 function resolveWith(config: unknown, options: LoadConnectionOptions = {}) {
@@ -92,7 +102,31 @@ describe("server URL", () => {
     ["h:8080", "http://h:8080"],
     ["https://[::1]:6443", "https://[::1]:6443"],
     ["HTTPS://H.example.com", "https://h.example.com"],
+    ["https://h/a b/", "https://h/a%20b"],
+    ["https://h/p#frag", "https://h/p%23frag"],
   ])("%s → %s", (input, output) => expect(normalizeServer(input, false)).toBe(output));
+  it.each([
+    ["http://12345", /kubectl would look up in DNS but Node would read as 0\.0\.48\.57/],
+    ["https://0x7f.1:6443", /Node would read as 127\.0\.0\.1/],
+    ["https://1.2.3", /Node would read as 1\.2\.0\.3/],
+    ["ftp://h", /is not an http or https URL/],
+    ["https://h:99999", /invalid port/],
+    ["https://exa mple.com", /invalid character " " in host name/],
+    [" https://h", /invalid character " " in host name/],
+    ["https://h\n", /invalid control character/],
+    ["https://:6443", /has no host name/],
+    ["h:6443/prefix", /host must be a URL or a host:port pair/],
+  ])("%s is refused", (input, message) => {
+    const e = errorOf(() => normalizeServer(input, false));
+    expect(e).toBeInstanceOf(KubeconfigError);
+    expect(e.message).toMatch(message);
+    expect(e.field).toBe("server");
+  });
+  it("a password in a server URL is never shown", () => {
+    const e = errorOf(() => normalizeServer("https://admin:SECRET-PW@exa mple.com", false));
+    expect(e.message).not.toContain("SECRET");
+    expect(e.message).toContain("https://<redacted>@exa mple.com");
+  });
   it("a scheme-less server is http, even with TLS settings (clientcmd decides TLS before applying them), so no credentials", () => {
     expect(resolveWith(simpleConfig({ token: "t" }, { server: "h:6443", "certificate-authority-data": b64(PEM) }))).toMatchObject({
       server: "http://h:6443",
@@ -125,8 +159,18 @@ describe("cluster TLS", () => {
   });
   it("bad base64 names the field", () => {
     const e = errorOf(() => resolveWith(simpleConfig({}, { "certificate-authority-data": "%%%not base64" })));
-    expect(e.message).toMatch(/illegal base64 data in certificate-authority-data/);
-    expect(e.field).toBe("certificate-authority-data");
+    expect(e.message).toMatch(/illegal base64 data at input byte 0 \(cluster "c", field "clusters\[0\]\.cluster\.certificate-authority-data"\)/);
+    expect(e.field).toBe("clusters[0].cluster.certificate-authority-data");
+  });
+  it("a CA that holds no certificate is refused when loading, as client-go refuses it when building its transport", () => {
+    const e = errorOf(() => resolveWith(simpleConfig({}, { "certificate-authority-data": b64("not a certificate") })));
+    expect(e.message).toMatch(/^unable to load root certificates: unable to parse bytes as PEM block \(entry "c", field "certificate-authority-data", in /);
+    s.write("garbage.crt", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+    expect(errorOf(() => resolveWith(simpleConfig({}, { "certificate-authority": "garbage.crt" }))).message).toMatch(/^unable to load root certificates: failed to parse certificate/);
+  });
+  it("an empty CA file trusts nothing (client-go's empty pool), not the system roots", () => {
+    s.write("empty.crt", "");
+    expect(resolveWith(simpleConfig({}, { "certificate-authority": "empty.crt" })).tls.ca).toBe("");
   });
   it("insecure-skip-tls-verify with a CA is rejected; alone it is honored", () => {
     expect(errorOf(() => resolveWith(simpleConfig({}, { "insecure-skip-tls-verify": true, "certificate-authority-data": b64(PEM) }))).message).toMatch(
@@ -156,7 +200,7 @@ describe("cluster TLS", () => {
       "tls-server-name": "sni",
       "certificate-authority-data": b64(PEM),
       "disable-compression": true,
-      config: { audience: "x" },
+      config: '{"audience":"x"}', // the JSON text client-go keeps and hands to the plugin
     });
   });
 });
@@ -172,23 +216,43 @@ describe("user credentials", () => {
     s.write("tok", "x");
     expect(errorOf(() => resolveWith(simpleConfig({ tokenFile: "tok", username: "a" }))).message).toMatch(/^username\/password or bearer token may be set, but not both/);
   });
-  it("tokenFile is read at load: a missing file is an error; token + tokenFile keeps both (the file wins)", () => {
+  it("tokenFile alone is read at load: a missing or 0-byte file is an error, its content backs up later reads", () => {
     expect(errorOf(() => resolveWith(simpleConfig({ tokenFile: "missing" }))).message).toMatch(/^open .*missing: no such file or directory/);
+    s.write("empty", "");
+    expect(errorOf(() => resolveWith(simpleConfig({ tokenFile: "empty" }))).message).toMatch(/^read empty token from file ".*empty"/);
     s.write("tok", "from-file\n");
-    expect(resolveWith(simpleConfig({ token: "t", tokenFile: "tok" })).auth).toEqual({ kind: "token", token: "t", tokenFile: s.path("tok") });
+    expect(resolveWith(simpleConfig({ tokenFile: "tok" })).auth).toEqual({ kind: "token", token: "from-file\n", tokenFile: s.path("tok") });
+    s.write("blank", "  \n"); // loads, as in client-go; the request then fails (see connection tests)
+    expect(resolveWith(simpleConfig({ tokenFile: "blank" })).auth).toMatchObject({ kind: "token", tokenFile: s.path("blank") });
+  });
+  it("token + tokenFile: the file is not read at load, so an unreadable one falls back to the token (the file wins when readable)", () => {
+    expect(resolveWith(simpleConfig({ token: "t", tokenFile: "missing" })).auth).toEqual({ kind: "token", token: "t", tokenFile: s.path("missing") });
   });
   it("basic auth; a username alone is enough", () => {
     expect(resolveWith(simpleConfig({ username: "a", password: "b" })).auth).toEqual({ kind: "basic", username: "a", password: "b" });
     expect(resolveWith(simpleConfig({ username: "a" })).auth).toEqual({ kind: "basic", username: "a", password: "" });
   });
   it("client certificate from data (wins over file) or files", () => {
-    s.write("u.crt", "file-cert");
-    s.write("u.key", "file-key");
-    expect(resolveWith(simpleConfig({ "client-certificate": "u.crt", "client-key": "u.key" })).tls).toMatchObject({ cert: "file-cert", key: "file-key" });
-    expect(resolveWith(simpleConfig({ "client-certificate-data": b64(PEM), "client-key-data": b64(KEY), token: "t" })).tls).toMatchObject({ cert: PEM, key: KEY });
+    s.write("u.crt", CERT);
+    s.write("u.key", KEY);
+    expect(resolveWith(simpleConfig({ "client-certificate": "u.crt", "client-key": "u.key" })).tls).toMatchObject({ cert: CERT, key: KEY });
+    expect(resolveWith(simpleConfig({ "client-certificate-data": b64(CERT), "client-key-data": b64(KEY), token: "t" })).tls).toMatchObject({ cert: CERT, key: KEY });
+  });
+  it("a certificate and key that do not belong together are refused when loading, naming both fields", () => {
+    const e = errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64(CERT), "client-key-data": b64(OTHER_KEY) })));
+    expect(e.message).toMatch(/^tls: private key does not match public key \(entry "u", field "client-certificate-data, client-key-data", in /);
+    s.write("swapped.crt", KEY);
+    s.write("swapped.key", CERT);
+    expect(errorOf(() => resolveWith(simpleConfig({ "client-certificate": "swapped.crt", "client-key": "swapped.key" }))).message).toMatch(/PEM inputs may have been switched/);
+    expect(errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64("garbage"), "client-key-data": b64(KEY) }))).message).toMatch(/failed to find any PEM data in certificate input/);
+  });
+  it("a client key without a certificate is ignored, not an error (as client-go)", () => {
+    const r = resolveWith(simpleConfig({ token: "t", "client-key-data": b64(KEY), "client-key": "/no/such.key" }));
+    expect(r.tls.key).toBeUndefined();
+    expect(r.auth).toEqual({ kind: "token", token: "t" });
   });
   it("a cert without a key", () => {
-    expect(errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64(PEM) }))).message).toMatch(
+    expect(errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64(CERT) }))).message).toMatch(
       /^invalid configuration: client-key-data or client-key must be specified for u to use the clientCert authentication method\./,
     );
   });
@@ -205,7 +269,7 @@ describe("user credentials", () => {
   it("exec is skipped when a token, basic or a certificate is configured", () => {
     const exec = { command: "p", apiVersion: "client.authentication.k8s.io/v1beta1" };
     expect(resolveWith(simpleConfig({ exec, token: "t" })).auth.kind).toBe("token");
-    expect(resolveWith(simpleConfig({ exec, "client-certificate-data": b64(PEM), "client-key-data": b64(KEY) })).auth.kind).toBe("none");
+    expect(resolveWith(simpleConfig({ exec, "client-certificate-data": b64(CERT), "client-key-data": b64(KEY) })).auth.kind).toBe("none");
   });
   it("auth providers: removed gcp/azure, unknown, oidc requirements", () => {
     const provider = (name: string, config: Record<string, string> = {}) => resolveWith(simpleConfig({ "auth-provider": { name, config } }));
@@ -239,7 +303,15 @@ describe("errors never contain secrets", () => {
   it("validation errors do not print tokens or passwords", () => {
     const e = errorOf(() => resolveWith(simpleConfig({ token: "SECRET-T", username: "a", password: "SECRET-P" })));
     expect(e.message).not.toMatch(/SECRET/);
-    const bad = errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64(PEM), "client-key-data": "SECRET-KEY%%" })));
+    const bad = errorOf(() => resolveWith(simpleConfig({ "client-certificate-data": b64(CERT), "client-key-data": "SECRET-KEY%%" })));
     expect(bad.message).not.toMatch(/SECRET/);
+    const proxy = errorOf(() => resolveWith(simpleConfig({}, { "proxy-url": "ftp://user:SECRET-PW@proxy:21" })));
+    expect(proxy.message).toContain("ftp://<redacted>@proxy:21");
+    expect(proxy.message).not.toMatch(/SECRET/);
+    const malformed = errorOf(() => resolveWith(simpleConfig({}, { "proxy-url": "http://user:SECRET-PW@proxy:port" })));
+    expect(malformed.message).not.toMatch(/SECRET/);
+    const impersonation = errorOf(() => resolveWith(simpleConfig({ as: "bob", "as-groups": ["SECRET\ngroup"] })));
+    expect(impersonation).toMatchObject({ field: "as-groups[0]" });
+    expect(impersonation.message).not.toMatch(/SECRET/);
   });
 });

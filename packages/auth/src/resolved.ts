@@ -25,7 +25,8 @@ export interface ExecClusterInfo {
   "certificate-authority-data"?: string;
   "proxy-url"?: string;
   "disable-compression"?: boolean;
-  config?: unknown;
+  /** The cluster's `client.authentication.k8s.io/exec` extension, as the JSON text client-go keeps. */
+  config?: string;
 }
 
 /** Everything `loadConnection` resolved, before a transport is built. Holds secrets: never print it. */

@@ -18,7 +18,8 @@ export function proxyFor(server: string, proxyUrl: string | undefined, env: Env)
 /** TLS options for Node's `tls.connect`, from a connection's TLS material. */
 export function tlsOptions(tls: ConnectionTls, clientCert?: { cert: string; key: string }) {
   return {
-    ...(tls.ca ? { ca: tls.ca } : {}),
+    // An empty CA file trusts nothing (client-go's empty pool), not the system roots.
+    ...(tls.ca !== undefined ? { ca: tls.ca === "" ? [] : tls.ca } : {}),
     ...(clientCert ? { cert: clientCert.cert, key: clientCert.key } : tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
     ...(tls.serverName ? { servername: tls.serverName } : {}),
     // Verification is on unless the kubeconfig said insecure-skip-tls-verify: true.

@@ -10,8 +10,8 @@
  * @packageDocumentation
  */
 import { type Connection, type LoadConnectionOptions, loadConnection } from "@org/k8s-auth";
-import { type KubeClient, type TransportOptions, createClient } from "@org/k8s-runtime";
-import { type Api, createApi } from "./generated/api.js";
+import { type KubeClient, type ObjectClient, type TransportOptions, createClient } from "@org/k8s-runtime";
+import { type Api, type Kinds, createApi, descriptors } from "./generated/api.js";
 
 /** Options of {@link connect}: where to connect (as kubectl's flags) and how to send requests. */
 export interface ConnectOptions extends LoadConnectionOptions, TransportOptions {}
@@ -23,6 +23,11 @@ export interface ConnectOptions extends LoadConnectionOptions, TransportOptions 
 export interface Kube extends Api, AsyncDisposable {
   /** The runtime client: `resource(descriptor)`, `dynamic(...)`, `discovery`, `fetchClient<paths>()`. */
   readonly client: KubeClient;
+  /**
+   * Verbs on any object by `apiVersion` and `kind` (manifests, kinds chosen at run time): typed for the built-in
+   * kinds, through the server's discovery for any other (`k8s.objects.apply(object, { fieldManager })`).
+   */
+  readonly objects: ObjectClient<Kinds>;
   /** The connection in use (server, namespace, credentials; redacted when printed). */
   readonly connection: Connection;
   /** Closes the connection pool. */
@@ -44,10 +49,11 @@ export async function connect(options: ConnectOptions = {}): Promise<Kube> {
 export function fromConnection(connection: Connection, options?: TransportOptions): Kube {
   const client = createClient(connection, options);
   const close = () => connection.close();
-  return Object.assign(createApi(client), { client, connection, close, [Symbol.asyncDispose]: close });
+  const objects = client.objects<Kinds>(descriptors);
+  return Object.assign(createApi(client), { client, objects, connection, close, [Symbol.asyncDispose]: close });
 }
 
-export type { Api } from "./generated/api.js";
+export type { Api, Kinds } from "./generated/api.js";
 export type {
   Condition,
   LabelSelector,
@@ -79,6 +85,17 @@ export {
   isStatus,
   isTooManyRequests,
   isUnauthorized,
+  UnknownKindError,
+  WaitFailedError,
+  WaitTimeoutError,
+  hasCondition,
+  isDeleted,
+  rolloutComplete,
+  waitFor,
+  waitForCondition,
+  waitForDeletion,
+  waitForRollout,
+  waitForSync,
 } from "@org/k8s-runtime";
 export type {
   ApplyConfiguration,
@@ -91,6 +108,11 @@ export type {
   DynamicObject,
   InformerEvent,
   InformerOptions,
+  KindReference,
+  ObjectClient,
+  ObjectReference,
+  WaitCondition,
+  WaitOptions,
   JsonPatchOperation,
   KubernetesList,
   KubernetesObject,

@@ -145,6 +145,8 @@ interface GroupVersionModule {
   text: string;
   /** The exported interface of the group-version's clients (`AppsV1Api`). */
   apiType: string;
+  /** Its resources' kinds: `apps/v1/Deployment`, with the exported type and the descriptor's name. */
+  kinds: Array<{ key: string; type: string; descriptor: string }>;
 }
 
 function emitGroupVersionIndex(
@@ -178,6 +180,7 @@ function emitGroupVersionIndex(
   const runtimeTypes = new Set<string>();
   const descriptors: string[] = [];
   const members: string[] = [];
+  const kindsOut: GroupVersionModule["kinds"] = [];
   for (const resource of typed) {
     const objectSchema = kinds.get(kindKey(resource.kind))!;
     const listSchema = `${objectSchema}List`;
@@ -187,6 +190,8 @@ function emitGroupVersionIndex(
     const types = { object, list: hasList ? use(listSchema) : `KubernetesList<${object}>` };
     const accessor = names.claim(resourceAccessor(resource.plural, resource.kind.kind), `resource ${resource.plural}`);
     descriptors.push(emitDescriptor(resource, accessor, types));
+    const { group, version, kind } = resource.kind;
+    kindsOut.push({ key: `${group ? `${group}/` : ""}${version}/${kind}`, type: object, descriptor: accessor });
     members.push(`  /** ${commentSafe(describeResource(resource))} */`, `  readonly ${accessor}: ${clientType(resource, types, runtimeTypes)};`);
   }
 
@@ -207,7 +212,7 @@ function emitGroupVersionIndex(
   lines.push(`export const groupVersion = { group: ${JSON.stringify(doc.group)}, version: ${JSON.stringify(doc.version)}, apiVersion: ${JSON.stringify(gvLabel)} } as const;`);
   for (const descriptor of descriptors) lines.push("", descriptor);
   lines.push("", `/** Typed clients of \`${gvLabel}\`. */`, `export interface ${apiType} {`, ...members, "}", "");
-  return { text: lines.join("\n"), apiType };
+  return { text: lines.join("\n"), apiType, kinds: kindsOut };
 }
 
 interface ApiEntry {
@@ -216,6 +221,7 @@ interface ApiEntry {
   apiType: string;
   group: string;
   version: string;
+  kinds: GroupVersionModule["kinds"];
 }
 
 function emitApi(entries: readonly ApiEntry[], runtimeImport: string): string {
@@ -225,7 +231,7 @@ function emitApi(entries: readonly ApiEntry[], runtimeImport: string): string {
   const lines = [
     header("the cluster's /openapi/v3"),
     `import { bindGroupVersion } from ${JSON.stringify(runtimeImport)};`,
-    `import type { KubeClient } from ${JSON.stringify(runtimeImport)};`,
+    `import type { KubeClient, ResourceDescriptor } from ${JSON.stringify(runtimeImport)};`,
     ...entries.map((entry) => `import * as ${entry.alias} from "./${groupVersionDir(entry.doc.group, entry.doc.version)}/index.js";`),
     "",
     "/** Typed clients for every generated group-version: `api.apps.v1.deployments.list()`. */",
@@ -251,6 +257,16 @@ function emitApi(entries: readonly ApiEntry[], runtimeImport: string): string {
     lines.push("    },");
   }
   lines.push("  };", "}", "");
+  // One entry per kind, first resource wins (a kind served by two resources is rare and keeps its first).
+  const kinds = new Map<string, { alias: string; type: string; descriptor: string }>();
+  for (const entry of entries) for (const kind of entry.kinds) if (!kinds.has(kind.key)) kinds.set(kind.key, { alias: entry.alias, ...kind });
+  const sortedKinds = [...kinds.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  lines.push("/** Every generated kind by `apiVersion/kind`: the types verbs on any object (`k8s.objects`) return. */", "export interface Kinds {");
+  for (const [key, kind] of sortedKinds) lines.push(`  ${JSON.stringify(key)}: ${kind.alias}.${kind.type};`);
+  lines.push("}", "");
+  lines.push("/** Every generated resource descriptor: verbs on these kinds need no discovery request. */", "export const descriptors: readonly ResourceDescriptor[] = [");
+  for (const [, kind] of sortedKinds) lines.push(`  ${kind.alias}.${kind.descriptor},`);
+  lines.push("];", "");
   return lines.join("\n");
 }
 
@@ -285,7 +301,7 @@ export async function generateFiles(
     files.set(`${dir}/paths.ts`, `${header(`/openapi/v3 ${doc.key}`)}\n${await emitPathsModule(pathsDoc, fromGroupVersionDir)}`);
     const module = emitGroupVersionIndex(doc, extractResources(doc), kinds, typeNames, runtimeImport);
     files.set(`${dir}/index.ts`, module.text);
-    entries.push({ doc, alias: `${group}_${version}`.replace(/_+/g, "_"), apiType: module.apiType, group, version });
+    entries.push({ doc, alias: `${group}_${version}`.replace(/_+/g, "_"), apiType: module.apiType, group, version, kinds: module.kinds });
     onProgress?.(++done, total);
   }
   const aliases = new NameRegistry("group-version module aliases");

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { GroupVersionDocument } from "./openapi.js";
 import { parseGroupVersionKey } from "./openapi.js";
 import { type GroupFilter, parseDocument, selectGroupVersion } from "./spec-source.js";
+import { MAX_DOCUMENT_BYTES } from "./validate-document.js";
 import { type HttpConnection, type HttpResponse, Transport, type TransportOptions, isKubernetesError, isTransportError } from "@org/k8s-runtime";
 
 /**
@@ -97,18 +98,61 @@ async function get(transport: Transport, client: SpecClient, path: string, signa
 }
 
 /**
+ * A response body as text, refusing one larger than `limit` bytes (read as it arrives, never all at once). A body
+ * that breaks off while it is read is a failure talking to the cluster, like any other.
+ */
+async function boundedText(res: HttpResponse, url: string, limit = MAX_DOCUMENT_BYTES): Promise<string> {
+  const declared = Number(res.header("content-length") ?? NaN);
+  const tooLarge = () => new ClusterRequestError(`GET ${url}: the response is larger than the ${limit / 2 ** 20} MiB k8s-gen reads`, url);
+  if (declared > limit) {
+    res.cancel();
+    throw tooLarge();
+  }
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > limit) {
+        res.cancel();
+        throw tooLarge();
+      }
+      text += decoder.decode(chunk, { stream: true });
+    }
+  } catch (error) {
+    if (isTransportError(error)) throw new ClusterRequestError(`cannot read ${url}: ${error.message}`, url, undefined, { cause: error });
+    throw error;
+  }
+  return text + decoder.decode();
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
  * Reads `/openapi/v3` discovery and the selected group-version documents, `concurrency` at a time. Documents are
  * cached by the hash in their discovery URL, so a re-run against an unchanged cluster downloads nothing.
  */
 export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions = {}): Promise<GroupVersionDocument[]> {
+  const discoveryUrl = `${client.server}/openapi/v3`;
   const transport = transportFor(client, options.transport);
   const discoveryRes = await get(transport, client, "/openapi/v3", options.signal);
-  const discovery = JSON.parse(await readText(discoveryRes, `${client.server}/openapi/v3`)) as { paths?: Record<string, { serverRelativeURL?: string }> };
-  if (!discovery.paths || typeof discovery.paths !== "object") {
-    throw new ClusterRequestError(`GET ${client.server}/openapi/v3: unexpected document (no "paths" object)`, `${client.server}/openapi/v3`);
+  let discovery: unknown;
+  try {
+    discovery = JSON.parse(await boundedText(discoveryRes, discoveryUrl));
+  } catch (error) {
+    if (error instanceof ClusterRequestError) throw error;
+    throw new ClusterRequestError(`GET ${discoveryUrl}: the discovery document is not valid JSON`, discoveryUrl);
   }
+  if (!isObject(discovery) || !isObject(discovery.paths)) {
+    throw new ClusterRequestError(`GET ${discoveryUrl}: unexpected document (#/paths: expected an object of group-versions)`, discoveryUrl);
+  }
+  const relativeUrl = (entry: unknown) => {
+    const url = isObject(entry) ? entry.serverRelativeURL : undefined;
+    return typeof url === "string" && url.startsWith("/") && URL.canParse(url, "http://x") ? url : undefined;
+  };
   const wanted = Object.entries(discovery.paths)
-    .map(([key, entry]) => ({ key, gv: parseGroupVersionKey(key), url: entry.serverRelativeURL }))
+    .map(([key, entry]) => ({ key, gv: parseGroupVersionKey(key), url: relativeUrl(entry) }))
     .filter((e): e is { key: string; gv: { group: string; version: string }; url: string } =>
       e.gv !== undefined && typeof e.url === "string" && selectGroupVersion(options, e.gv.group, e.gv.version),
     )
@@ -126,34 +170,35 @@ export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions 
       const { key, gv, url } = wanted[index]!;
       const hash = new URL(url, "http://x").searchParams.get("hash");
       const cacheFile = options.cacheDir && hash && /^[0-9A-Fa-f]+$/.test(hash) ? join(options.cacheDir, `${hash}.json`) : undefined;
+      const where = `${client.server}${url.split("?")[0]}`;
       let text: string | undefined;
+      let document: GroupVersionDocument["document"] | undefined;
       if (cacheFile) text = await readFile(cacheFile, "utf8").catch(() => undefined);
-      if (text !== undefined) progress.cached++;
-      else {
-        text = await readText(await get(transport, client, url, options.signal), `${client.server}${url}`);
+      if (text !== undefined) {
+        // A cached copy that no longer validates (damaged, or cached by an older k8s-gen) is downloaded again.
+        try {
+          document = parseDocument(text, where);
+          progress.cached++;
+        } catch {
+          text = undefined;
+        }
+      }
+      if (text === undefined) {
+        text = await boundedText(await get(transport, client, url, options.signal), `${client.server}${url}`);
         progress.downloaded++;
         progress.bytes += Buffer.byteLength(text);
+        document = parseDocument(text, where); // only a valid document is cached
         if (cacheFile) {
           const tmp = `${cacheFile}.${process.pid}.tmp`;
           await writeFile(tmp, text);
           await rename(tmp, cacheFile);
         }
       }
-      results[index] = { key, ...gv, document: parseDocument(text, `${client.server}${url.split("?")[0]}`) };
+      results[index] = { key, ...gv, document: document! };
       progress.done++;
       options.onProgress?.({ ...progress });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, wanted.length)) }, worker));
   return results;
-}
-
-/** A body that breaks off while it is read is a failure talking to the cluster, like any other. */
-async function readText(res: HttpResponse, url: string): Promise<string> {
-  try {
-    return await res.text();
-  } catch (error) {
-    if (isTransportError(error)) throw new ClusterRequestError(`cannot read ${url}: ${error.message}`, url, undefined, { cause: error });
-    throw error;
-  }
 }

@@ -3,7 +3,8 @@ import { ClusterRequestError, type FetchProgress, type SpecClient, fetchSpecs } 
 import { EXIT, GenError } from "./errors.js";
 import type { GroupVersionDocument } from "./openapi.js";
 import { type GroupFilter, readSavedSpecs, saveSpecs } from "./spec-source.js";
-import { type OutputDiff, diffOutput, writeOutputAtomically } from "./write-output.js";
+import { referenceProblems } from "./validate-document.js";
+import { type OutputDiff, syncOutput } from "./write-output.js";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends GroupFilter {
@@ -37,7 +38,10 @@ export interface GenerateResult {
 
 function wrap(error: unknown, exitCode: number): never {
   if (error instanceof GenError) throw error;
-  throw new GenError((error as Error).message, exitCode, { cause: error });
+  // Documents are checked before generating, so a runtime error here is a k8s-gen bug: say so instead of passing it off.
+  const runtime = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+  const message = error instanceof Error ? error.message : String(error);
+  throw new GenError(runtime ? `internal error while generating (the documents passed k8s-gen's checks; please report this): ${message}` : message, exitCode, { cause: error });
 }
 
 /** Pulls the documents, generates the typed modules and writes them atomically (or checks them). */
@@ -64,6 +68,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     }
   }
   if (documents.length === 0) throw new GenError("no group-versions selected: check --groups and --exclude", EXIT.usage);
+  // Each document's shape was checked as it was read; references are checked across them (schemas are shared).
+  const dangling = referenceProblems(documents);
+  if (dangling) throw new GenError(dangling, EXIT.document);
   if (options.saveSpec) {
     try {
       await saveSpecs(options.saveSpec, documents);
@@ -78,13 +85,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   } catch (error) {
     wrap(error, EXIT.document);
   }
-  const diff = await diffOutput(options.out, files);
-  if (!options.check && diff.added.length + diff.changed.length + diff.removed.length > 0) {
-    try {
-      await writeOutputAtomically(options.out, files);
-    } catch (error) {
-      wrap(error, EXIT.output);
-    }
+  let diff: OutputDiff;
+  try {
+    diff = await syncOutput(options.out, files, { check: options.check === true });
+  } catch (error) {
+    wrap(error, EXIT.output);
   }
   return {
     groupVersions: documents.map((d) => d.key).sort(),

@@ -43,7 +43,7 @@ describe("saved specs", () => {
     writeFileSync(join(dir, "apis", "apps", "v1.json"), '{"openapi": "3.0.0", "paths": [');
     await expect(readSavedSpecs(dir, {})).rejects.toThrowError(/apis\/apps\/v1\.json: not valid JSON/);
     writeFileSync(join(dir, "apis", "apps", "v1.json"), '{"swagger": "2.0"}');
-    await expect(readSavedSpecs(dir, {})).rejects.toThrowError(/v1\.json: not an OpenAPI 3 document/);
+    await expect(readSavedSpecs(dir, {})).rejects.toThrowError(/v1\.json: not a document k8s-gen can generate from \(1 problem\):\n  #\/openapi: expected an OpenAPI 3 version/);
   });
 
   it("says when a directory holds no documents", async () => {

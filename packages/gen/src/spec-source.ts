@@ -1,6 +1,7 @@
-import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { type GroupVersionDocument, type OpenApiDocument, parseGroupVersionKey } from "./openapi.js";
+import { MAX_DOCUMENT_BYTES, parseAndValidate } from "./validate-document.js";
 
 /** Which group-versions to generate: `--groups apps,batch/v1` and `--exclude storage.k8s.io`. Core is `core` or `""`. */
 export interface GroupFilter {
@@ -23,20 +24,9 @@ export function selectGroupVersion(filter: GroupFilter, group: string, version: 
   return true;
 }
 
-/** Parses a document's JSON, naming the document and the position on failure. */
+/** Parses a document's JSON and checks its shape, naming the document, the JSON pointer and what was expected. */
 export function parseDocument(text: string, where: string): OpenApiDocument {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-  }
-  const doc = parsed as OpenApiDocument;
-  if (!doc || typeof doc !== "object" || typeof doc.openapi !== "string" || !doc.openapi.startsWith("3.")) {
-    throw new Error(`${where}: not an OpenAPI 3 document (the "openapi" field is ${JSON.stringify((doc as { openapi?: unknown })?.openapi)})`);
-  }
-  if (doc.paths !== undefined && (typeof doc.paths !== "object" || Array.isArray(doc.paths))) throw new Error(`${where}: "paths" is not an object`);
-  return doc;
+  return parseAndValidate(text, where);
 }
 
 /** Saves documents as `DIR/api/v1.json`, `DIR/apis/apps/v1.json`, mirroring discovery keys. */
@@ -46,6 +36,20 @@ export async function saveSpecs(dir: string, documents: readonly GroupVersionDoc
     await mkdir(dirname(file), { recursive: true });
     await writeFile(`${file}.tmp`, `${JSON.stringify(doc.document, null, 2)}\n`);
     await rename(`${file}.tmp`, file);
+  }
+}
+
+/** A saved document's text: a regular file of a sane size, or a clear error naming it. */
+async function readDocument(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error(`${file}: not a file (a document is a regular .json file)`);
+    if (info.size > MAX_DOCUMENT_BYTES) throw new Error(`${file}: the document is ${(info.size / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_DOCUMENT_BYTES / 2 ** 20} MiB k8s-gen reads`);
+    return await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new Error(`${file}: cannot read the document (${code === "EACCES" ? "permission denied" : code === "ENOENT" ? "it disappeared while reading" : code})`);
   }
 }
 
@@ -64,7 +68,7 @@ export async function readSavedSpecs(dir: string, filter: GroupFilter): Promise<
     const gv = parseGroupVersionKey(key);
     if (!gv || !selectGroupVersion(filter, gv.group, gv.version)) continue;
     const file = join(dir, entry);
-    documents.push({ key, ...gv, document: parseDocument(await readFile(file, "utf8"), file) });
+    documents.push({ key, ...gv, document: parseDocument(await readDocument(file), file) });
   }
   if (documents.length === 0) {
     throw new Error(`--from ${dir}: no group-version documents found (expected files like api/v1.json and apis/apps/v1.json${filter.groups || filter.exclude ? " matching --groups/--exclude" : ""})`);

@@ -1,5 +1,23 @@
+/**
+ * Replacing the output directory so that, killed at any instant, it is left complete: the previous output until the
+ * new one is complete, then the new one. The output must stay a real directory (`packages/core` commits it), so a
+ * symlink flip is out; Linux's atomic directory exchange (renameat2) is not reachable from Node. So the swap is two
+ * renames made recoverable by a journal, all next to the output (same file system, so renames are atomic):
+ *
+ *   .OUT.k8s-gen.lock          one run at a time (holds the pid; a dead pid's lock is stale)
+ *   .OUT.k8s-gen-new-PID       the new tree, written completely first
+ *   .OUT.k8s-gen-swap          the journal: written (atomically) once the new tree is complete; it names both trees
+ *   .OUT.k8s-gen-old-PID       the previous output, between the two renames
+ *
+ * Steps: write the new tree; write the journal; rename OUT to old; rename new to OUT; delete the journal; delete old.
+ * Between the renames OUT does not exist, but the journal does, and the next run (any mode, before it reads OUT)
+ * finishes the swap: the new tree is complete, so it is moved into place. Without a journal a new tree is partial
+ * and is deleted. Every other leftover of a killed run is deleted by the next run. Recovery is idempotent, so a run
+ * killed while recovering is recovered by the one after it. (This protects against a killed process, not against
+ * power loss: nothing is fsync'ed.)
+ */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { GeneratedFiles } from "./emit-modules.js";
 
@@ -12,6 +30,26 @@ export interface OutputDiff {
   added: string[];
   changed: string[];
   removed: string[];
+}
+
+/** The names k8s-gen uses next to an output directory. */
+export function swapPaths(outDir: string, pid = process.pid) {
+  const parent = dirname(outDir);
+  const name = basename(outDir);
+  return {
+    parent,
+    lock: join(parent, `.${name}.k8s-gen.lock`),
+    journal: join(parent, `.${name}.k8s-gen-swap`),
+    staging: join(parent, `.${name}.k8s-gen-new-${pid}`),
+    previous: join(parent, `.${name}.k8s-gen-old-${pid}`),
+    /** Every name a run of any pid may leave behind (also those of k8s-gen versions before the journal). */
+    leftover: new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.k8s-gen-(?:new-\\d+|old-\\d+|swap\\.tmp-\\d+)$`),
+  };
+}
+
+interface Journal {
+  staging: string;
+  previous: string;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -48,42 +86,137 @@ async function assertReplaceable(outDir: string): Promise<void> {
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/** Takes the output's lock, or explains who holds it; a lock whose process is gone is taken over. */
+async function lock(outDir: string): Promise<() => Promise<void>> {
+  const { lock: path } = swapPaths(outDir);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => unlink(path).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+        throw new Error(`--out ${outDir} is being written by another k8s-gen (pid ${holder}); wait for it, or delete ${path} if no such process runs`);
+      }
+      await unlink(path).catch(() => undefined); // stale: its run was killed
+    }
+  }
+  throw new Error(`--out ${outDir}: cannot take the lock ${path}`);
+}
+
+async function readJournal(path: string): Promise<Journal | undefined> {
+  try {
+    const journal = JSON.parse(await readFile(path, "utf8")) as Partial<Journal>;
+    return typeof journal.staging === "string" && typeof journal.previous === "string" ? (journal as Journal) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Writes the files into a temporary sibling directory, then swaps it in with renames: readers never see a half-
- * written tree, and a failure before the swap leaves the previous output untouched.
+ * Brings the output directory to a complete state after a killed run: finishes a journaled swap, restores an output
+ * that a k8s-gen before the journal left renamed away, and deletes every leftover. Call with the lock held.
  */
-export async function writeOutputAtomically(outDir: string, files: GeneratedFiles): Promise<void> {
+export async function recoverOutput(outDir: string): Promise<void> {
+  const paths = swapPaths(outDir);
+  const journal = await readJournal(paths.journal);
+  if (journal) {
+    if (existsSync(journal.staging)) {
+      // The new tree is complete (the journal is written after it): finish moving it into place.
+      if (existsSync(outDir) && !existsSync(journal.previous)) await rename(outDir, journal.previous);
+      if (!existsSync(outDir)) await rename(journal.staging, outDir);
+    }
+    await rm(journal.previous, { recursive: true, force: true });
+    await unlink(paths.journal).catch(() => undefined);
+  } else if (existsSync(paths.journal)) {
+    await unlink(paths.journal).catch(() => undefined); // torn journal: it was never renamed into place
+  }
+  let names: string[];
+  try {
+    names = await readdir(paths.parent);
+  } catch {
+    return; // no parent yet: nothing to recover
+  }
+  const leftovers = names.filter((n) => paths.leftover.test(n)).map((n) => join(paths.parent, n));
+  if (!existsSync(outDir)) {
+    // A k8s-gen before the journal, killed between its two renames, left the previous output as -old-PID.
+    for (const dir of leftovers.filter((d) => /-old-\d+$/.test(d))) {
+      if (existsSync(join(dir, MARKER_FILE))) {
+        await rename(dir, outDir);
+        break;
+      }
+    }
+  }
+  for (const dir of leftovers) await rm(dir, { recursive: true, force: true });
+}
+
+async function swapIn(outDir: string, files: GeneratedFiles): Promise<void> {
   await assertReplaceable(outDir);
+  const paths = swapPaths(outDir);
+  try {
+    await rm(paths.staging, { recursive: true, force: true });
+    await mkdir(paths.staging, { recursive: true });
+    for (const [path, content] of files) {
+      const file = join(paths.staging, path);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, content);
+    }
+    await writeFile(join(paths.staging, MARKER_FILE), MARKER_CONTENT);
+  } catch (error) {
+    await rm(paths.staging, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`--out ${outDir}: cannot write the generated files (${code ?? (error as Error).message}); the previous output is untouched`);
+  }
+  try {
+    // The journal goes into place atomically, and only once the new tree is complete.
+    const journalTmp = join(paths.parent, `${basename(paths.journal)}.tmp-${process.pid}`);
+    await writeFile(journalTmp, JSON.stringify({ staging: paths.staging, previous: paths.previous } satisfies Journal));
+    await rename(journalTmp, paths.journal);
+    if (existsSync(outDir)) await rename(outDir, paths.previous);
+    await rename(paths.staging, outDir);
+  } catch (error) {
+    // A rename that fails (not a kill): put the previous output back and forget the new one.
+    if (!existsSync(outDir) && existsSync(paths.previous)) await rename(paths.previous, outDir).catch(() => undefined);
+    await rm(paths.staging, { recursive: true, force: true });
+    await unlink(paths.journal).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`--out ${outDir}: cannot move the new output into place (${code ?? (error as Error).message}); the previous output is kept`);
+  }
+  await unlink(paths.journal);
+  await rm(paths.previous, { recursive: true, force: true });
+}
+
+/**
+ * Compares the generated files with the output directory and, unless `check`, replaces it when anything differs.
+ * Holds the output's lock throughout, and first recovers from a killed run (also in `check` mode, so that the
+ * comparison sees a complete directory).
+ */
+export async function syncOutput(outDir: string, files: GeneratedFiles, options: { check: boolean }): Promise<OutputDiff> {
   const parent = dirname(outDir);
   try {
     await mkdir(parent, { recursive: true });
   } catch (error) {
     throw new Error(`--out ${outDir}: cannot create ${parent} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const staging = join(parent, `.${basename(outDir)}.k8s-gen-new-${process.pid}`);
-  const previous = join(parent, `.${basename(outDir)}.k8s-gen-old-${process.pid}`);
+  const unlock = await lock(outDir);
   try {
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
-    for (const [path, content] of files) {
-      const file = join(staging, path);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, content);
-    }
-    await writeFile(join(staging, MARKER_FILE), MARKER_CONTENT);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`--out ${outDir}: cannot write the generated files (${code ?? (error as Error).message}); the previous output is untouched`);
+    await recoverOutput(outDir);
+    const diff = await diffOutput(outDir, files);
+    if (!options.check && diff.added.length + diff.changed.length + diff.removed.length > 0) await swapIn(outDir, files);
+    return diff;
+  } finally {
+    await unlock();
   }
-  const hadPrevious = existsSync(outDir);
-  if (hadPrevious) await rename(outDir, previous);
-  try {
-    await rename(staging, outDir);
-  } catch (error) {
-    if (hadPrevious) await rename(previous, outDir);
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  if (hadPrevious) await rm(previous, { recursive: true, force: true });
 }

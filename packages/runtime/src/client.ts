@@ -1,5 +1,7 @@
 import createFetchClient, { type Client as FetchClient } from "openapi-fetch";
+import { type KindMap, ObjectClient } from "./objects.js";
 import { ResourceClient } from "./resource-client.js";
+import { RestMapper } from "./rest-mapper.js";
 import { type SubresourceHelpers, attachSubresources } from "./subresources.js";
 import { type CallOptions, type HttpConnection, Transport, type TransportOptions } from "./transport.js";
 import type { DynamicObject, KubernetesList, KubernetesObject, ResourceDescriptor } from "./types.js";
@@ -47,10 +49,24 @@ export interface Discovery {
 export class KubeClient {
   readonly transport: Transport;
   readonly connection: HttpConnection;
+  #mapper: RestMapper | undefined;
 
   constructor(connection: HttpConnection, options?: TransportOptions) {
     this.connection = connection;
     this.transport = new Transport(connection, options);
+  }
+
+  /** Maps `apiVersion` + `kind` to resources from the server's discovery (cached; read again once on a miss). */
+  get mapper(): RestMapper {
+    return (this.#mapper ??= new RestMapper(this.transport));
+  }
+
+  /**
+   * Verbs on any object by `apiVersion` and `kind`. `descriptors` are the generated ones to prefer over discovery;
+   * `Known` maps `"apps/v1/Deployment"`-style keys to their types (`@org/k8s-core` passes its own).
+   */
+  objects<Known extends KindMap = KindMap>(descriptors?: Iterable<ResourceDescriptor>): ObjectClient<Known> {
+    return new ObjectClient<Known>(this, descriptors);
   }
 
   /** A typed client for a generated resource descriptor: `client.resource(deployments)`. */
@@ -65,7 +81,7 @@ export class KubeClient {
    * `namespaced` must be said, or read from {@link KubeClient.discovery}.
    */
   dynamic(gvr: { group: string; version: string; plural: string; kind?: string | undefined; namespaced: boolean }): DynamicResourceClient {
-    return new ResourceClient<DynamicObject, KubernetesList<DynamicObject>, boolean>(this.transport, {
+    const client = new ResourceClient<DynamicObject, KubernetesList<DynamicObject>, boolean>(this.transport, {
       group: gvr.group,
       version: gvr.version,
       plural: gvr.plural,
@@ -75,6 +91,7 @@ export class KubeClient {
       patchTypes: [],
       subresources: {},
     });
+    return client;
   }
 
   /** Discovery documents and the server version. */

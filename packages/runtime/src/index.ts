@@ -6,6 +6,12 @@
 export { KubeClient, bindGroupVersion, createClient } from "./client.js";
 export type { ApiResource, Discovery, DynamicResourceClient, TypedResourceClient, VersionInfo } from "./client.js";
 export { ResourceClient } from "./resource-client.js";
+export { RestMapper, UnknownKindError, parseApiVersion } from "./rest-mapper.js";
+export type { ResourceMapping } from "./rest-mapper.js";
+export { ObjectClient } from "./objects.js";
+export { WaitFailedError, WaitTimeoutError, hasCondition, isDeleted, rolloutComplete, waitFor, waitForCondition, waitForDeletion, waitForRollout } from "./wait.js";
+export type { ConditionResult, WaitCondition, WaitOptions } from "./wait.js";
+export type { KindMap, KindReference, ObjectInput, ObjectOfKind, ObjectReference, ResourceClientFactory } from "./objects.js";
 export type {
   ApplyOptions,
   DeleteOptions,

@@ -8,8 +8,10 @@ import { type ControlPlaneBinaries, findBinaries } from "./binaries.js";
 import { Janitor } from "./janitor.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { ManagedProcess } from "./managed-process.js";
-import { generateCertificateAuthority, generateServiceAccountKeys } from "./pki.js";
+import { type CertificateAuthority, generateCertificateAuthority, generateServiceAccountKeys, type ServiceAccountKeys } from "./pki.js";
 import { freeLoopbackPort } from "./ports.js";
+import { waitFor } from "./wait-for.js";
+import { mergeFlags } from "./flags.js";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -23,6 +25,10 @@ export interface ControlPlaneOptions {
   apiServerFlags?: string[];
   /** Parent of the scratch directory. Default the OS temp dir. */
   tmpDir?: string;
+  /** The CA that signs the serving and client certificates (and that the server trusts). Default a new one. */
+  certificateAuthority?: CertificateAuthority;
+  /** The service-account token signing key pair. Default a new one. */
+  serviceAccountKeys?: ServiceAccountKeys;
 }
 
 /** An identity the control plane knows. */
@@ -42,34 +48,6 @@ export const IDENTITIES = {
 } as const;
 
 const SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
-
-async function waitFor(
-  what: string,
-  component: ManagedProcess,
-  timeoutMs: number,
-  probe: () => Promise<string | true>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    if (!component.running) throw new Error(`${what}: ${component.describeExit()}`);
-    try {
-      const result = await probe();
-      if (result === true) return;
-      last = result;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${what}: not ready after ${timeoutMs} ms (last: ${last})\n${component.tailLog()}`);
-}
-
-function mergeFlags(defaults: string[], overrides: string[]): string[] {
-  const nameOf = (flag: string) => flag.split("=", 1)[0];
-  const overridden = new Set(overrides.map(nameOf));
-  return [...defaults.filter((flag) => !overridden.has(nameOf(flag))), ...overrides];
-}
 
 /**
  * A running etcd + kube-apiserver on loopback, with a throwaway PKI. Start it with {@link startControlPlane}; always
@@ -254,7 +232,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       writeFileSync(path, content, { mode: 0o600 });
       return path;
     };
-    const ca = await generateCertificateAuthority();
+    const ca = options.certificateAuthority ?? (await generateCertificateAuthority());
     const serving = await ca.issue({
       commonName: "kube-apiserver",
       usage: "server",
@@ -262,7 +240,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       ipAddresses: ["127.0.0.1", "::1", "10.0.0.1"],
     });
     const admin = await ca.issue({ commonName: IDENTITIES.admin.user, organizations: [...IDENTITIES.admin.groups], usage: "client" });
-    const serviceAccountKeys = await generateServiceAccountKeys();
+    const serviceAccountKeys = options.serviceAccountKeys ?? (await generateServiceAccountKeys());
     const token = () => randomBytes(24).toString("hex");
     const adminToken: TestIdentity = { ...IDENTITIES.adminToken, groups: [...IDENTITIES.adminToken.groups], token: token() };
     const unprivileged: TestIdentity = { ...IDENTITIES.unprivileged, groups: [...IDENTITIES.unprivileged.groups], token: token() };

@@ -104,8 +104,14 @@ export async function generateCertificateAuthority(commonName = "k8s-testenv-ca"
   return { certPem: caCert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey), issue };
 }
 
-/** Generates the key pair kube-apiserver signs and verifies service-account tokens with (PEM: PKCS#8 and SPKI). */
-export async function generateServiceAccountKeys(): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+/** The key pair kube-apiserver signs and verifies service-account tokens with (PEM: PKCS#8 and SPKI). */
+export interface ServiceAccountKeys {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/** Generates a {@link ServiceAccountKeys} pair (ECDSA P-256). */
+export async function generateServiceAccountKeys(): Promise<ServiceAccountKeys> {
   const keys = await generateKeys();
   const spki = await webcrypto.subtle.exportKey("spki", keys.publicKey);
   return {

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { CredentialError } from "../errors.js";
+import { keyPairProblem } from "./pem.js";
 import type { ExecConfig } from "../kubeconfig/model.js";
 import type { ExecClusterInfo } from "../resolved.js";
 
@@ -26,10 +27,28 @@ export interface ExecRunOptions {
   stdinIsTTY?: boolean;
 }
 
+/** The most a plugin may print; client-go reads any amount, but a credential is a few kilobytes. */
+export const MAX_EXEC_OUTPUT_BYTES = 16 << 20;
+
+/**
+ * `KUBERNETES_EXEC_INFO` as client-go writes it: the cluster's exec extension is embedded as the JSON text client-go
+ * kept when it decoded the kubeconfig.
+ */
+function execInfo(apiVersion: string, interactive: boolean, cluster: ExecClusterInfo | undefined): string {
+  if (!cluster) return JSON.stringify({ kind: "ExecCredential", apiVersion, spec: { interactive } });
+  const { config, ...rest } = cluster;
+  const clusterJson = JSON.stringify(rest);
+  const withConfig = config === undefined ? clusterJson : `${clusterJson.slice(0, -1)}${clusterJson.length > 2 ? "," : ""}"config":${config}}`;
+  return `{"kind":"ExecCredential","apiVersion":${JSON.stringify(apiVersion)},"spec":{"interactive":${interactive},"cluster":${withConfig}}}`;
+}
+
 /** Runs an exec credential plugin once and validates its ExecCredential, with client-go's error messages. */
 export function runExecPlugin(options: ExecRunOptions): Promise<ExecCredentials> {
   const { exec, user } = options;
   const command = exec.command!;
+  // Go's exec refuses NUL bytes; Node's would quote the value (an env value may be a secret) in its error.
+  const nul = [command, ...(exec.args ?? []), ...(exec.env ?? []).flatMap((v) => [v.name ?? "", v.value ?? ""])].some((part) => part.includes("\0"));
+  if (nul) return Promise.reject(new CredentialError(`exec: executable ${command.replaceAll("\0", "\\0")} could not be started: a command, argument or environment variable contains a NUL byte (user "${user}")`));
   const apiVersion = exec.apiVersion!;
   const mode = exec.interactiveMode ?? "IfAvailable";
   const tty = options.stdinIsTTY ?? process.stdin.isTTY === true;
@@ -37,15 +56,10 @@ export function runExecPlugin(options: ExecRunOptions): Promise<ExecCredentials>
     return Promise.reject(new CredentialError("exec plugin cannot support interactive mode: standard input is not a terminal"));
   }
   const interactive = mode !== "Never" && tty;
-  const info = {
-    kind: "ExecCredential",
-    apiVersion,
-    spec: { interactive, ...(exec.provideClusterInfo ? { cluster: options.cluster } : {}) },
-  };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
-  for (const variable of exec.env ?? []) env[variable.name] = variable.value;
-  env.KUBERNETES_EXEC_INFO = JSON.stringify(info);
+  for (const variable of exec.env ?? []) env[variable.name ?? ""] = variable.value ?? "";
+  env.KUBERNETES_EXEC_INFO = execInfo(apiVersion, interactive, exec.provideClusterInfo ? options.cluster : undefined);
 
   return new Promise((resolve, reject) => {
     const child = spawn(command, exec.args ?? [], {
@@ -64,7 +78,16 @@ export function runExecPlugin(options: ExecRunOptions): Promise<ExecCredentials>
       if (error) reject(error);
       else resolve(value!);
     };
-    child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    child.stdout!.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_EXEC_OUTPUT_BYTES) chunks.push(chunk);
+      else {
+        killTree(child.pid, !interactive);
+        child.stdout?.destroy();
+        finish(new CredentialError(`exec: executable ${command} printed more than ${MAX_EXEC_OUTPUT_BYTES >> 20} MiB (user "${user}"); it was killed`));
+      }
+    });
     const timer = setTimeout(() => {
       killTree(child.pid, !interactive);
       child.stdout?.destroy();
@@ -102,25 +125,47 @@ function killTree(pid: number | undefined, group: boolean): void {
 
 /** Validates a plugin's output. Messages never include the output itself. */
 export function parseExecCredential(stdout: string, apiVersion: string): ExecCredentials {
-  let credential: { apiVersion?: string; kind?: string; status?: Record<string, unknown> };
+  let credential: { apiVersion?: unknown; kind?: unknown; status?: unknown };
   try {
     credential = JSON.parse(stdout);
   } catch {
     throw new CredentialError("decoding stdout: the exec plugin did not print a JSON ExecCredential");
   }
-  if (credential.apiVersion !== apiVersion) {
-    throw new CredentialError(`exec plugin is configured to use API version ${apiVersion}, plugin returned version ${credential.apiVersion ?? ""}`);
+  if (!credential || typeof credential !== "object" || Array.isArray(credential)) throw new CredentialError("decoding stdout: the exec plugin did not print a JSON object");
+  // client-go decodes into an ExecCredential: a missing kind defaults to it, another kind is an error.
+  if (credential.kind !== undefined && credential.kind !== null && credential.kind !== "" && credential.kind !== "ExecCredential") {
+    throw new CredentialError(`decoding stdout: the plugin printed a ${typeof credential.kind === "string" ? JSON.stringify(credential.kind) : "non-string kind"}, not an ExecCredential`);
   }
-  const status = credential.status;
-  if (!status || typeof status !== "object") throw new CredentialError("exec plugin didn't return a status field");
-  const token = typeof status.token === "string" && status.token ? status.token : undefined;
-  const cert = typeof status.clientCertificateData === "string" && status.clientCertificateData ? status.clientCertificateData : undefined;
-  const key = typeof status.clientKeyData === "string" && status.clientKeyData ? status.clientKeyData : undefined;
+  if (credential.apiVersion !== apiVersion) {
+    throw new CredentialError(`exec plugin is configured to use API version ${apiVersion}, plugin returned version ${typeof credential.apiVersion === "string" ? credential.apiVersion : ""}`);
+  }
+  const status = credential.status as Record<string, unknown> | null | undefined;
+  if (status === null || status === undefined) throw new CredentialError("exec plugin didn't return a status field");
+  if (typeof status !== "object" || Array.isArray(status)) throw new CredentialError("decoding stdout: status must be an object");
+  // client-go decodes the status with its types: each of these is a string (or null) and the timestamp is RFC 3339.
+  const field = (name: string): string | undefined => {
+    const value = status[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") throw new CredentialError(`decoding stdout: status.${name} must be a string`);
+    return value || undefined;
+  };
+  const token = field("token");
+  const cert = field("clientCertificateData");
+  const key = field("clientKeyData");
+  const timestamp = field("expirationTimestamp");
+  if (timestamp !== undefined && !RFC3339.test(timestamp)) throw new CredentialError("decoding stdout: status.expirationTimestamp is not an RFC 3339 time");
   if (!token && !cert && !key) throw new CredentialError("exec plugin didn't return a token or cert/key pair");
   if (Boolean(cert) !== Boolean(key)) throw new CredentialError("exec plugin returned only certificate or key, not both");
-  const expiry = typeof status.expirationTimestamp === "string" ? Date.parse(status.expirationTimestamp) : undefined;
+  if (cert && key) {
+    const problem = keyPairProblem(cert, key);
+    if (problem) throw new CredentialError(`failed parsing client key/certificate: ${problem}`);
+  }
+  const expiry = timestamp !== undefined ? Date.parse(timestamp) : undefined;
   return { ...(token ? { token } : {}), ...(cert ? { cert, key: key! } : {}), ...(expiry !== undefined && !Number.isNaN(expiry) ? { expiresAt: expiry } : {}) };
 }
+
+// Go's time.RFC3339 as time.Parse accepts it (fractional seconds allowed).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * Caches a plugin's credentials until `expirationTimestamp` (no skew, as client-go), runs the plugin once for any

@@ -1,11 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { FILE_LIMITS, readFileBoundedAsync } from "../read-bounded.js";
 
 /** How long a token read from a file is trusted before reading it again (client-go: one minute minus 10 s). */
 export const TOKEN_FILE_MAX_AGE_MS = 50_000;
 
 /**
  * A bearer token read from a file and re-read when older than `maxAgeMs`, so projected service-account tokens keep
- * working as the kubelet rotates them. A failed or empty read keeps the last good token (as client-go).
+ * working as the kubelet rotates them. A failed or empty read keeps the last good token, and before there is one the
+ * `fallback` (the kubeconfig's inline token, or the file's content as first read), as client-go.
  */
 export class TokenFileSource {
   readonly path: string;
@@ -39,7 +40,7 @@ export class TokenFileSource {
 
   async #read(): Promise<string | undefined> {
     try {
-      const content = (await readFile(this.path, "utf8")).trim();
+      const content = (await readFileBoundedAsync(this.path, FILE_LIMITS.token)).toString("utf8").trim();
       if (content) this.#token = content;
     } catch {
       // keep the last good token

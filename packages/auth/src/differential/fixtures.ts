@@ -2,9 +2,10 @@
  * Fixture cases for the client-go differential test: loading them from `fixtures/*.json` and materializing one
  * into a fresh temporary directory (with its own empty HOME), with placeholders expanded.
  *
- * A fixture file is `{ description, env, request, files }`:
+ * A fixture file is `{ description, expect?, env, request, files }`:
  * - `files` maps a path relative to the temp dir to `{ kubeconfig: object }` (written as JSON, which is YAML),
- *   `{ text }` or `{ lines }` (joined with "\n", plus a final newline), with an optional octal `mode` ("755").
+ *   `{ text }` or `{ lines }` (joined with "\n", plus a final newline), with an optional octal `mode` ("755") and
+ *   `encoding` ("utf16le" or "utf16be", written with a byte-order mark; UTF-8 otherwise).
  * - `env` is the whole environment (besides PATH and HOME, which the harness sets); `request` holds the
  *   `loadConnection` options (kubeconfig, context, cluster, user, namespace, server, inCluster, serviceAccountDir).
  * - Strings anywhere may use `${DIR}` (the temp dir) and the PKI placeholders of {@link Pki}: CA_PEM, CA_PEM_B64,
@@ -17,11 +18,21 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateCertificateAuthority } from "../../../testenv/src/pki.js";
 
-export type FileSpec = ({ kubeconfig: unknown } | { text: string } | { lines: string[] }) & { mode?: string };
+export type FileSpec = ({ kubeconfig: unknown } | { text: string } | { lines: string[] }) & { mode?: string; encoding?: "utf16le" | "utf16be" };
+
+/** The file's bytes: UTF-8, or UTF-16 with a byte-order mark. */
+function encode(content: string, encoding: FileSpec["encoding"]): Buffer {
+  if (!encoding) return Buffer.from(content, "utf8");
+  const le = Buffer.from(`\ufeff${content}`, "utf16le");
+  if (encoding === "utf16be") for (let i = 0; i < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1]!, le[i]!];
+  return le;
+}
 
 export interface Fixture {
   name: string;
   description: string;
+  /** What client-go does with it, when the fixture is about that ("ok" or "error"); checked, so agreement is not vacuous. */
+  expect?: "ok" | "error";
   env: Record<string, string>;
   request: FixtureRequest;
   files: Record<string, FileSpec>;
@@ -60,7 +71,14 @@ export function loadFixtures(dir = FIXTURES_DIR): Fixture[] {
     .sort()
     .map((f) => {
       const raw = JSON.parse(readFileSync(join(dir, f), "utf8")) as Omit<Fixture, "name">;
-      return { name: basename(f, ".json"), description: raw.description, env: raw.env ?? {}, request: raw.request ?? {}, files: raw.files ?? {} };
+      return {
+        name: basename(f, ".json"),
+        description: raw.description,
+        ...(raw.expect ? { expect: raw.expect } : {}),
+        env: raw.env ?? {},
+        request: raw.request ?? {},
+        files: raw.files ?? {},
+      };
     });
 }
 
@@ -107,7 +125,7 @@ export function materialize(fixture: Fixture, pki: Pki, parent = tmpdir()): Mate
     mkdirSync(dirname(path), { recursive: true });
     const content =
       "kubeconfig" in spec ? JSON.stringify(spec.kubeconfig, null, 2) + "\n" : "lines" in spec ? spec.lines.join("\n") + "\n" : spec.text;
-    writeFileSync(path, content);
+    writeFileSync(path, encode(content, spec.encoding));
     if (spec.mode) chmodSync(path, parseInt(spec.mode, 8)); // the executable bit is set here, not committed
   }
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(dir, "home"), ...expand(fixture.env, vars) };

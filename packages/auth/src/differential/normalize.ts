@@ -50,8 +50,26 @@ function groupHeaders(pairs: Array<[string, string]>): string[] {
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}: ${v.join(", ")}`);
 }
 
+/**
+ * A host Go treats as a DNS name but WHATWG URLs (so Node) read as an IPv4 address (`12345`, `0x7f.1`, `1.2.3`):
+ * kubectl would look it up and fail (no such name can exist: its last label is numeric); we refuse it when loading.
+ */
+function dnsNameNodeReadsAsIp(dial: string | undefined): boolean {
+  if (!dial) return false;
+  const host = dial.replace(/:\d*$/, "");
+  if (host.startsWith("[") || /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(host)) return false;
+  try {
+    return /^[\d.]+$/.test(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
 export function normalizeClientGo(r: ClientGoResult): Normalized {
   if (r.error !== null) return ERROR_ONLY;
+  // Go's transport would not send this request (e.g. a token or header value with a line break): an error for a user.
+  if (r.requestError) return ERROR_ONLY;
+  if (dnsNameNodeReadsAsIp(r.dial)) return ERROR_ONLY;
   const pairs = r.impersonate.map((h): [string, string] => {
     const i = h.indexOf(": ");
     return [h.slice(0, i), h.slice(i + 2)];
@@ -80,11 +98,14 @@ export interface ConnectionLike {
   headers(): Promise<Headers>;
 }
 
+/** Header values are byte strings: the UTF-8 bytes Go sends, spelled as latin1. */
+const text = (byteString: string) => Buffer.from(byteString, "latin1").toString("utf8");
+
 export async function normalizeConnection(c: ConnectionLike): Promise<Normalized> {
   const headers = await c.headers();
   const imp: Array<[string, string]> = [];
   headers.forEach((value, name) => {
-    if (name.toLowerCase().startsWith("impersonate-")) imp.push([name, value]);
+    if (name.toLowerCase().startsWith("impersonate-")) imp.push([name, text(value)]);
   });
   return {
     server: normalizeServer(c.server, true),
@@ -94,7 +115,7 @@ export async function normalizeConnection(c: ConnectionLike): Promise<Normalized
     key: pem(c.tls.key),
     serverName: c.tls.serverName ?? "",
     insecure: c.tls.insecureSkipVerify,
-    authorization: headers.get("authorization") ?? "",
+    authorization: text(headers.get("authorization") ?? ""),
     impersonate: groupHeaders(imp),
     source: c.source,
     error: false,

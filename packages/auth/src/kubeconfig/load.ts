@@ -1,9 +1,12 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { YAMLException, loadAll as loadYamlDocuments } from "js-yaml";
-import { KubeconfigError } from "../errors.js";
-import type { ClusterEntry, ContextEntry, MergedKubeconfig, Sourced, UserEntry } from "./model.js";
+import { KubeconfigError, ioReason } from "../errors.js";
+import { FILE_LIMITS, readFileBounded } from "../read-bounded.js";
+import { DecodeError, decodeKubeconfig } from "./decode.js";
+import type { ClusterEntry, ContextEntry, DecodedKubeconfig, MergedKubeconfig, UserEntry } from "./model.js";
+import { YamlTextError, kubeconfigText } from "./text.js";
+import { YamlError, parseKubeconfigYaml } from "./yaml.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,108 +25,107 @@ export function kubeconfigPaths(explicit: string | undefined, env: Env): { paths
   return { paths: [join(env.HOME || homedir(), ".kube", "config")], explicit: false };
 }
 
-interface ParsedFile {
-  file: string;
-  currentContext: string;
-  clusters: Sourced<ClusterEntry>[];
-  users: Sourced<UserEntry>[];
-  contexts: Sourced<ContextEntry>[];
-}
-
-const PATH_FIELDS = {
-  cluster: ["certificate-authority"],
-  user: ["client-certificate", "client-key", "tokenFile"],
-} as const;
-
 /** Relative paths in a kubeconfig are relative to the file that defines them (no `~` expansion, as client-go). */
 function resolvePath(path: string | undefined, file: string): string | undefined {
   if (!path) return path;
   return isAbsolute(path) ? path : resolve(dirname(file), path);
 }
 
-function namedList<T>(doc: Record<string, unknown>, list: "clusters" | "users" | "contexts", key: "cluster" | "user" | "context", file: string): Sourced<T>[] {
-  const raw = doc[list];
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new KubeconfigError(`error loading config file "${file}": "${list}" must be a list`, { file, field: list });
-  const seen = new Set<string>();
-  return raw.map((item: unknown, index) => {
-    const entry = (item ?? {}) as Record<string, unknown>;
-    const name = entry.name;
-    if (typeof name !== "string") {
-      throw new KubeconfigError(`error loading config file "${file}": ${list}[${index}] has no name`, { file, field: `${list}[${index}].name` });
-    }
-    if (seen.has(name)) {
-      throw new KubeconfigError(`error loading config file "${file}": duplicate name "${name}" in list`, { file, entry: name, field: list });
-    }
-    seen.add(name);
-    const value = entry[key];
-    if (value !== undefined && value !== null && (typeof value !== "object" || Array.isArray(value))) {
-      throw new KubeconfigError(`error loading config file "${file}": ${list}[${index}].${key} must be a mapping`, { file, entry: name, field: key });
-    }
-    return { name, value: { ...((value ?? {}) as object) } as T, file };
-  });
+/** client-go's ResolveLocalPaths for one file's entries. */
+function resolveLocalPaths(config: DecodedKubeconfig, file: string): void {
+  for (const cluster of config.clusters.values()) {
+    if (cluster["certificate-authority"]) cluster["certificate-authority"] = resolvePath(cluster["certificate-authority"], file);
+  }
+  for (const user of config.users.values()) {
+    for (const field of ["client-certificate", "client-key", "tokenFile"] as const) if (user[field]) user[field] = resolvePath(user[field], file);
+    // An exec command with a path separator is relative to the kubeconfig; a bare name is looked up on PATH.
+    if (user.exec?.command?.includes("/")) user.exec.command = resolvePath(user.exec.command, file)!;
+  }
 }
 
-/** Parses one kubeconfig file. A 0-byte file is an empty config, as in client-go. */
-export function parseKubeconfig(text: string, file: string): ParsedFile {
-  let value: unknown;
+/**
+ * Decodes one kubeconfig file as client-go's `clientcmd.LoadFromFile` does (relative paths stay as written). A 0-byte
+ * file is an empty config. Errors name the file and, where the problem is in an entry, the entry and field.
+ */
+export function decodeKubeconfigFile(content: string | Uint8Array, file: string): DecodedKubeconfig {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
   try {
-    // Duplicate keys are an error, as in client-go. Like its YAML decoder, the first document is the config, and an
-    // empty or comment-only file has none (an empty config).
-    value = loadYamlDocuments(text, { filename: file })[0];
+    return decodeKubeconfig(bytes.length === 0 ? null : parseKubeconfigYaml(kubeconfigText(bytes)));
   } catch (error) {
-    if (!(error instanceof YAMLException)) throw error;
-    const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : "";
-    throw new KubeconfigError(`error loading config file "${file}": invalid YAML${where}: ${error.reason}`, { file });
+    if (error instanceof YamlTextError || error instanceof YamlError) {
+      const line = error instanceof YamlTextError && error.line ? `line ${error.line}: ` : "";
+      throw new KubeconfigError(`error loading config file "${file}": yaml: ${line}${error.message}`, { file });
+    }
+    if (error instanceof DecodeError) {
+      const entry = error.entry ? `${error.entry.list.replace(/s$/, "")} "${error.entry.name}", ` : "";
+      const field = error.field ? `field "${error.field}", ` : "";
+      const where = entry || field ? ` (${`${entry}${field}`.replace(/, $/, "")})` : "";
+      throw new KubeconfigError(`error loading config file "${file}": ${error.message}${where}`, {
+        file,
+        ...(error.entry ? { entry: error.entry.name } : {}),
+        ...(error.field ? { field: error.field } : {}),
+      });
+    }
+    throw error;
   }
-  if (value === null || value === undefined) return { file, currentContext: "", clusters: [], users: [], contexts: [] };
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new KubeconfigError(`error loading config file "${file}": not a kubeconfig (expected a mapping at the top level)`, { file });
+}
+
+/** {@link decodeKubeconfigFile}, then relative paths resolved against the file's directory (client-go's loader). */
+export function parseKubeconfig(content: string | Uint8Array, file: string): DecodedKubeconfig {
+  const config = decodeKubeconfigFile(content, file);
+  resolveLocalPaths(config, file);
+  return config;
+}
+
+function readKubeconfig(path: string, file: string, isExplicit: boolean): Uint8Array | undefined {
+  try {
+    if (statSync(file).isDirectory()) throw Object.assign(new Error(`read ${file}: is a directory`), { code: "EISDIR" });
+    return readFileBounded(file, FILE_LIMITS.kubeconfig);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !isExplicit) return undefined;
+    const reason = ioReason(error);
+    throw new KubeconfigError(
+      isExplicit && code === "ENOENT" ? `stat ${path}: ${reason} (the kubeconfig given explicitly must exist)` : `error loading config file "${file}": ${reason}`,
+      { file },
+    );
   }
-  const doc = value as Record<string, unknown>;
-  const clusters = namedList<ClusterEntry>(doc, "clusters", "cluster", file);
-  const users = namedList<UserEntry>(doc, "users", "user", file);
-  const contexts = namedList<ContextEntry>(doc, "contexts", "context", file);
-  for (const cluster of clusters) for (const field of PATH_FIELDS.cluster) cluster.value[field] = resolvePath(cluster.value[field], file) as never;
-  for (const user of users) {
-    for (const field of PATH_FIELDS.user) user.value[field] = resolvePath(user.value[field], file) as never;
-    // An exec command with a path separator is relative to the kubeconfig; a bare name is looked up on PATH.
-    const exec = user.value.exec;
-    if (exec?.command && exec.command.includes("/")) exec.command = resolvePath(exec.command, file)!;
-  }
-  const currentContext = typeof doc["current-context"] === "string" ? doc["current-context"] : "";
-  return { file, currentContext, clusters, users, contexts };
 }
 
 /**
  * Loads and merges kubeconfig files with client-go's rules: the first file to define a name wins the whole entry,
  * the first non-empty `current-context` wins; missing files in `KUBECONFIG` are skipped, a missing explicit file is an
- * error, and a file that fails to parse fails the whole load.
+ * error, and every file that fails to load is reported (the load fails if any does).
  */
 export function loadKubeconfig(explicit: string | undefined, env: Env): MergedKubeconfig {
   const { paths, explicit: isExplicit } = kubeconfigPaths(explicit, env);
   const merged: MergedKubeconfig = { files: [], currentContext: "", clusters: new Map(), users: new Map(), contexts: new Map() };
+  const failures: KubeconfigError[] = [];
   for (const path of paths) {
     const file = resolve(path);
-    let text: string;
+    let parsed: DecodedKubeconfig;
     try {
-      if (statSync(file).isDirectory()) throw Object.assign(new Error(`read ${file}: is a directory`), { code: "EISDIR" });
-      text = readFileSync(file, "utf8");
+      const bytes = readKubeconfig(path, file, isExplicit);
+      if (!bytes) continue;
+      parsed = parseKubeconfig(bytes, file);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" && !isExplicit) continue;
-      const reason = code === "ENOENT" ? "no such file or directory" : (error as Error).message;
-      throw new KubeconfigError(
-        isExplicit ? `stat ${path}: ${reason} (the kubeconfig given explicitly must exist)` : `error loading config file "${file}": ${reason}`,
-        { file },
-      );
+      if (!(error instanceof KubeconfigError)) throw error;
+      failures.push(error);
+      continue;
     }
-    const parsed = parseKubeconfig(text, file);
     merged.files.push(file);
     if (!merged.currentContext && parsed.currentContext) merged.currentContext = parsed.currentContext;
-    for (const entry of parsed.clusters) if (!merged.clusters.has(entry.name)) merged.clusters.set(entry.name, entry);
-    for (const entry of parsed.users) if (!merged.users.has(entry.name)) merged.users.set(entry.name, entry);
-    for (const entry of parsed.contexts) if (!merged.contexts.has(entry.name)) merged.contexts.set(entry.name, entry);
+    const add = <T>(into: Map<string, { name: string; value: T; file: string }>, from: Map<string, T>) => {
+      for (const [name, value] of from) if (!into.has(name)) into.set(name, { name, value, file });
+    };
+    add<ClusterEntry>(merged.clusters, parsed.clusters);
+    add<UserEntry>(merged.users, parsed.users);
+    add<ContextEntry>(merged.contexts, parsed.contexts);
+  }
+  if (failures.length === 1) throw failures[0]!;
+  if (failures.length > 1) {
+    const first = failures[0]!;
+    throw new KubeconfigError(`[${failures.map((f) => f.message).join(", ")}]`, { ...(first.file ? { file: first.file } : {}) });
   }
   return merged;
 }
