@@ -39,9 +39,10 @@ export interface Kube extends Api, AsyncDisposable {
  * every built-in group-version.
  */
 export async function connect(options: ConnectOptions = {}): Promise<Kube> {
-  const { retry, timeoutMs, ...where } = options;
+  const { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent, ...where } = options;
+  const transport: TransportOptions = { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent };
   const connection = await loadConnection(where);
-  return fromConnection(connection, { ...(retry ? { retry } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  return fromConnection(connection, Object.fromEntries(Object.entries(transport).filter(([, value]) => value !== undefined)) as TransportOptions);
 }
 
 /** Typed clients over a connection you already have. */
