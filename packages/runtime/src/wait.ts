@@ -2,6 +2,7 @@
  * Waiting for objects to reach a state, as `kubectl wait` and `kubectl rollout status` do: built on a watch of the
  * one object (its current state first, then its changes), never on polling.
  */
+import { defineErrorKind } from "./error-kind.js";
 import type { ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject } from "./types.js";
 
@@ -24,7 +25,9 @@ export interface WaitOptions {
 
 /** The wait ran out of time; the message names what it waited for and the last state it saw. */
 export class WaitTimeoutError extends Error {
-  override readonly name = "WaitTimeoutError";
+  static {
+    defineErrorKind(this, "WaitTimeoutError");
+  }
   constructor(
     message: string,
     /** The object as last seen (undefined when it did not exist). */
@@ -36,7 +39,9 @@ export class WaitTimeoutError extends Error {
 
 /** The object reached a state it cannot leave by waiting (a rollout past its progress deadline). */
 export class WaitFailedError extends Error {
-  override readonly name = "WaitFailedError";
+  static {
+    defineErrorKind(this, "WaitFailedError");
+  }
   constructor(
     message: string,
     readonly lastSeen: unknown,
