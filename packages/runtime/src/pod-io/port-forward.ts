@@ -8,6 +8,7 @@ import { TransportError, type RequestDescription, isKubernetesError } from "../e
 import { writeErrorLine } from "../host.js";
 import type { UpgradedStream } from "../transport.js";
 import { PortForwardError } from "./errors.js";
+import { failStream } from "./fail-stream.js";
 import { type ByteTransport, SpdySession, type SpdyStream } from "./spdy.js";
 import type { ByteDuplex, ForwardedPort, PortForward, PortForwardOptions, PortMapping } from "./types.js";
 import { WebSocket, acceptedProtocol, websocketRequest } from "./websocket.js";
@@ -100,6 +101,12 @@ class ForwardedConnection extends Duplex {
     const maybeEnd = () => {
       if (this.#dataEnded && this.#errorEnded) this.push(null);
     };
+    const errorDone = () => {
+      if (this.#errorEnded) return;
+      this.#errorEnded = true;
+      if (this.#errorText !== "") failStream(this, new PortForwardError(this.#errorText, port));
+      else maybeEnd();
+    };
     data.handle({
       data: (chunk) => {
         if (!this.push(chunk)) data.pause();
@@ -108,21 +115,15 @@ class ForwardedConnection extends Duplex {
         this.#dataEnded = true;
         maybeEnd();
       },
-      error: (failure) => this.destroy(failure),
+      error: (failure) => failStream(this, failure),
     });
     error.handle({
       data: (chunk) => {
         this.#errorText += chunk.toString("utf8");
       },
-      end: () => {
-        this.#errorEnded = true;
-        if (this.#errorText !== "") this.destroy(new PortForwardError(this.#errorText, port));
-        else maybeEnd();
-      },
-      error: () => {
-        this.#errorEnded = true;
-        maybeEnd();
-      },
+      // The kubelet may reset the error stream right after its message instead of closing it.
+      end: () => errorDone(),
+      error: () => errorDone(),
     });
   }
 

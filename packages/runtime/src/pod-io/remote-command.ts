@@ -6,6 +6,7 @@ import { TransportError, type RequestDescription } from "../errors.js";
 import type { UpgradedStream } from "../transport.js";
 import type { Status } from "../types.js";
 import { statusError } from "./errors.js";
+import { failStream } from "./fail-stream.js";
 import type { AttachOptions, ByteReadable, ByteWritable, ExecResult, ProcessInput, RemoteCommandProtocol, RemoteProcess, TerminalSize } from "./types.js";
 import { WebSocket, WebSocketError, acceptedProtocol, websocketRequest } from "./websocket.js";
 
@@ -100,14 +101,16 @@ class RemoteCommandSession implements RemoteProcess {
     const query = streamQuery(options);
     this.result = new Promise<ExecResult>((resolve, reject) => (this.#settle = { resolve, reject }));
     this.result.catch(() => {}); // a caller who never looks at the result does not get an unhandled rejection
-    const output = () =>
-      new Readable({
-        read: () => {
-          if (this.#full.size === 0) return;
-          for (const stream of this.#full) if (stream.readableLength < stream.readableHighWaterMark) this.#full.delete(stream);
-          if (this.#full.size === 0) this.#ws.resume();
-        },
-      });
+    // Node calls read() when the stream wants more (its buffer may still hold what it is about to hand out).
+    const drained = (stream: Readable) => {
+      if (this.#full.delete(stream) && this.#full.size === 0) this.#ws.resume();
+    };
+    const output = () => {
+      const stream: Readable = new Readable({ read: () => drained(stream) });
+      // A reader that stops (destroys the stream) must not keep the session paused: its output is dropped.
+      stream.once("close", () => drained(stream));
+      return stream;
+    };
     this.#stdout = query.stdout === "true" ? output() : null;
     this.#stderr = query.stderr === "true" ? output() : null;
     this.#stdin =
@@ -187,8 +190,8 @@ class RemoteCommandSession implements RemoteProcess {
   #fail(error: unknown): void {
     const reason = error instanceof Error ? error : new Error(String(error));
     this.#stdin?.destroy();
-    this.#stdout?.destroy(reason);
-    this.#stderr?.destroy(reason);
+    failStream(this.#stdout, reason);
+    failStream(this.#stderr, reason);
     this.#settle.reject(error);
   }
 

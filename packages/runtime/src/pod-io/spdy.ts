@@ -53,6 +53,8 @@ export class SpdyStream {
   readonly replied: Promise<void>;
   readonly #session: SpdySession;
   #handlers: SpdyStreamHandlers | undefined;
+  /** Events before `handle` (the kubelet may answer on the error stream before the data stream is even open). */
+  #early: Array<Buffer | "end" | Error> = [];
   #reply!: { resolve: () => void; reject: (error: Error) => void };
   #localClosed = false;
   #remoteClosed = false;
@@ -66,9 +68,16 @@ export class SpdyStream {
     this.replied.catch(() => {});
   }
 
-  /** Where the stream's data goes. */
+  /** Where the stream's data goes; what arrived before is handed over first. */
   handle(handlers: SpdyStreamHandlers): void {
     this.#handlers = handlers;
+    const early = this.#early;
+    this.#early = [];
+    for (const event of early) {
+      if (event === "end") handlers.end();
+      else if (event instanceof Error) handlers.error(event);
+      else handlers.data(event);
+    }
   }
 
   /** Sends bytes (split into frames), waiting whenever the transport is full. */
@@ -114,21 +123,26 @@ export class SpdyStream {
   }
 
   /** @internal */ onData(chunk: Buffer, fin: boolean): void {
-    if (chunk.length > 0 && this.#handlers && !this.#remoteClosed) this.#handlers.data(chunk);
+    if (chunk.length > 0 && !this.#remoteClosed) {
+      if (this.#handlers) this.#handlers.data(chunk);
+      else this.#early.push(chunk);
+    }
     if (fin) this.onFin();
   }
   /** @internal */ onFin(): void {
     if (this.#remoteClosed) return;
     this.#remoteClosed = true;
     this.#reply.resolve(); // a FIN implies the stream was accepted
-    this.#handlers?.end();
+    if (this.#handlers) this.#handlers.end();
+    else this.#early.push("end");
     this.#maybeDone();
   }
   /** @internal */ onError(error: Error): void {
     if (this.#over) return;
     this.#reply.reject(error);
     this.#finish();
-    this.#handlers?.error(error);
+    if (this.#handlers) this.#handlers.error(error);
+    else this.#early.push(error);
   }
 
   #maybeDone(): void {

@@ -7,6 +7,7 @@ import type { Status } from "../types.js";
 export interface ByteSink {
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
   end(callback?: () => void): unknown;
+  end(chunk: Uint8Array | string, callback?: () => void): unknown;
 }
 
 /** Bytes arriving (a Node `Readable`): iterate it with `for await`, or `pipe` it. */

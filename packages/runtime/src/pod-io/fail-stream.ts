@@ -1,0 +1,10 @@
+/**
+ * Ends a stream because its session failed: with the error when someone listens for one (a `for await` loop or an
+ * `error` listener), else quietly, so that output nobody reads cannot crash the process with an unhandled `error`
+ * event. The session's result (or `closed`) carries the error either way.
+ */
+export function failStream(stream: { listenerCount(event: "error"): number; destroy(error?: Error): unknown } | null, error: Error): void {
+  if (!stream) return;
+  if (stream.listenerCount("error") > 0) stream.destroy(error);
+  else stream.destroy();
+}
