@@ -1,11 +1,13 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { type Server, connect as tcpConnect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { isAlive } from "../../../scripts/vitest/kubectl.js";
+import { readmeExamples, typecheckExamples, writeRunnableExample } from "../../../scripts/vitest/readme-examples.js";
 import { startConnectProxy, startSocks5Proxy } from "../../auth/src/testing/proxies.js";
 import { PodScripts, createNamespace } from "../../testenv/src/index.js";
 import { poll } from "../../testenv/src/wait-for.js";
@@ -495,6 +497,37 @@ describe("the connection underneath", () => {
     }
   });
 
+  it("K8S_SDK_LOG_LEVEL shows pod I/O, and NODE_DEBUG=http,tls,net shows no token, in a process of its own", () => {
+    const core = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    const script = join(work, "debug-app.mjs");
+    writeFileSync(
+      script,
+      [
+        `import { connect } from ${JSON.stringify(core)};`,
+        `const k8s = await connect({ kubeconfig: ${JSON.stringify(shared.kubeconfigPath)}, context: "token-admin", namespace: ${JSON.stringify(ns)} });`,
+        `const out = await k8s.core.v1.pods.execCommand("p-admin", ["cat"], { container: "main", stdin: "through the debug log" });`,
+        "const forward = await k8s.core.v1.pods.portForward('p-admin');",
+        "const stream = await forward.connect(80);",
+        "stream.end('pf');",
+        "for await (const _ of stream);",
+        "await forward.close();",
+        "console.log(out.stdout);",
+        "await k8s.close();",
+      ].join("\n"),
+    );
+    const run = spawnSync(process.execPath, [script], {
+      env: { PATH: process.env.PATH, HOME: "/nonexistent", K8S_SDK_LOG_LEVEL: "8", NODE_DEBUG: "http,https,tls,net" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toBe("through the debug log\n");
+    expect(run.stderr).toMatch(/pods\/p-admin\/exec\?command=cat.* 101 Switching Protocols/);
+    expect(run.stderr).toMatch(/pods\/p-admin\/portforward stream closed after/);
+    expect(run.stderr).toMatch(/^HTTP \d+: /m); // Node's own debug output is there
+    expect(run.stderr).not.toContain(shared.adminToken.token);
+  });
+
   function kubeconfig(name: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     const file = join(work, `${name}.kubeconfig`);
@@ -567,5 +600,34 @@ describe("the connection underneath", () => {
     expect(error).toMatchObject({ code: "ERR_CONNECTION_CLOSED" });
     await expect(forward.closed).rejects.toSatisfy((e: unknown) => isTransportError(e));
     await expect(k8s.core.v1.pods.execCommand("p-admin", ["true"], { container: "main" })).rejects.toMatchObject({ code: "ERR_CONNECTION_CLOSED" });
+  });
+});
+
+describe("README: the pod I/O example", () => {
+  const examples = readmeExamples("pod-io example");
+  const workDir = join(fileURLToPath(new URL("..", import.meta.url)), ".readme-examples-pod-io");
+  const pod = `readme-${randomBytes(3).toString("hex")}`;
+  beforeAll(async () => {
+    mkdirSync(join(workDir, "config"), { recursive: true });
+    writeFileSync(join(workDir, "config", "app.yaml"), "replicas: 2\n");
+    await admin.core.v1.pods.create({ metadata: { name: pod }, spec: { containers: [{ name: "web", image: "nginx" }] } }, { namespace: "default" });
+    await poll(`pod ${pod} Running`, 60_000, async () => ((await admin.core.v1.pods.get(pod, { namespace: "default" })).status?.phase === "Running" ? true : undefined));
+  });
+  afterAll(async () => {
+    rmSync(workDir, { recursive: true, force: true });
+    await admin.core.v1.pods.delete(pod, { namespace: "default", gracePeriodSeconds: 0 }).catch(() => {});
+  });
+
+  it("runs: exec to its end and streamed, a forwarded port, a copy both ways", async () => {
+    expect([...examples.keys()]).toEqual(["exec-forward-copy"]);
+    const file = writeRunnableExample(workDir, "exec-forward-copy", examples.get("exec-forward-copy")!);
+    const run = spawnSync(process.execPath, [file, pod], { cwd: workDir, env: { PATH: process.env.PATH, HOME: workDir, KUBECONFIG: shared.kubeconfigPath }, encoding: "utf8", timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim().split("\n")).toEqual([`3 ${pod}`, "2", "exit code 0", expect.stringMatching(/^forwarding 127\.0\.0\.1:\d+ -> 80$/), "2 entries back"]);
+    expect(readFileSync(join(workDir, "copied", "app.yaml"), "utf8")).toBe("replicas: 2\n");
+  });
+
+  it("type-checks under --strict", async () => {
+    expect(await typecheckExamples(workDir, examples)).toBe("");
   });
 });

@@ -38,7 +38,7 @@ export function parsePortMapping(mapping: PortMapping): { local: number; remote:
 function websocketTransport(stream: UpgradedStream, onBytes: (chunk: Buffer) => void, onClosed: (error: Error | undefined) => void): ByteTransport {
   const ws = new WebSocket(stream.socket, stream.head, { message: onBytes, closed: onClosed }, { pingIntervalMs: 0 });
   return {
-    write: (data) => ws.send([data]),
+    write: (parts) => ws.send(parts),
     drained: () => ws.drained(),
     pause: () => ws.pause(),
     resume: () => ws.resume(),
@@ -62,7 +62,7 @@ function socketTransport(stream: UpgradedStream, onBytes: (chunk: Buffer) => voi
   socket.on("close", () => finish(undefined));
   if (stream.head.length > 0) queueMicrotask(() => onBytes(Buffer.from(stream.head)));
   return {
-    write: (data) => (socket.destroyed ? false : socket.write(data)),
+    write: (parts) => (socket.destroyed ? false : socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts))),
     drained: () =>
       new Promise<void>((resolve) => {
         const done = () => (socket.off("drain", done), socket.off("close", done), resolve());

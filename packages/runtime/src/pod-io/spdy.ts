@@ -18,8 +18,8 @@ const MAX_DATA = 32 * 1024;
 
 /** What a session runs over: the WebSocket tunnel or the plain upgraded socket. */
 export interface ByteTransport {
-  /** Writes bytes; false when the buffer is full (then wait for `drained`). */
-  write(data: Uint8Array): boolean;
+  /** Writes the parts as one piece; false when the buffer is full (then wait for `drained`). */
+  write(parts: readonly Uint8Array[]): boolean;
   drained(): Promise<void>;
   pause(): void;
   resume(): void;
@@ -240,7 +240,7 @@ export class SpdySession {
     fixed.writeUInt32BE(0, 4); // associated-to: none
     fixed[8] = 0; // priority 0 (highest), as spdystream's client
     fixed[9] = 0; // slot
-    this.#transport.write(controlFrame(SYN_STREAM, 0, Buffer.concat([fixed, block])));
+    this.#transport.write([controlFrame(SYN_STREAM, 0, Buffer.concat([fixed, block]))]);
     return stream;
   }
 
@@ -255,7 +255,7 @@ export class SpdySession {
     header.writeUInt32BE(id & 0x7fffffff, 0);
     header.writeUInt32BE(data.length, 4);
     header[4] = fin ? FLAG_FIN : 0;
-    return this.#transport.write(data.length > 0 ? Buffer.concat([header, data]) : header);
+    return this.#transport.write(data.length > 0 ? [header, data] : [header]);
   }
 
   /** @internal */ sendReset(id: number): void {
@@ -263,7 +263,7 @@ export class SpdySession {
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(id & 0x7fffffff, 0);
     payload.writeUInt32BE(RST_CANCEL, 4);
-    this.#transport.write(controlFrame(RST_STREAM, 0, payload));
+    this.#transport.write([controlFrame(RST_STREAM, 0, payload)]);
   }
 
   /** @internal */ forget(id: number): void {
@@ -288,7 +288,7 @@ export class SpdySession {
     const payload = Buffer.alloc(4);
     payload.writeUInt32BE(this.#nextPing);
     this.#nextPing = (this.#nextPing + 2) % 0x7fffffff;
-    this.#transport.write(controlFrame(PING, 0, payload));
+    this.#transport.write([controlFrame(PING, 0, payload)]);
   }
 
   /** Bytes from the transport. */
@@ -303,15 +303,31 @@ export class SpdySession {
     }
   }
 
+  /** Takes `n` bytes off the front, copying only when they span chunks. */
   #take(n: number): Buffer {
-    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    this.#chunks = all.length > n ? [all.subarray(n)] : [];
     this.#buffered -= n;
-    return all.subarray(0, n);
+    const first = this.#chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let offset = 0;
+    while (offset < n) {
+      const chunk = this.#chunks[0]!;
+      const used = Math.min(chunk.length, n - offset);
+      chunk.copy(out, offset, 0, used);
+      offset += used;
+      if (used === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(used);
+    }
+    return out;
   }
 
+  /** The first 8 bytes in one chunk (they may arrive split). */
   #header(): Buffer {
-    if (this.#chunks[0]!.length < 8) this.#chunks = [Buffer.concat(this.#chunks)];
+    if (this.#chunks[0]!.length < 8) this.#chunks.unshift(this.#take(8)), (this.#buffered += 8);
     return this.#chunks[0]!;
   }
 
@@ -347,7 +363,7 @@ export class SpdySession {
       }
       case PING:
         // Our pings come back with odd ids; the server's (even) are echoed.
-        if (payload.length >= 4 && payload.readUInt32BE(0) % 2 === 0) this.#transport.write(controlFrame(PING, 0, payload.subarray(0, 4)));
+        if (payload.length >= 4 && payload.readUInt32BE(0) % 2 === 0) this.#transport.write([controlFrame(PING, 0, payload.subarray(0, 4))]);
         break;
       case GOAWAY:
         this.#goingAway = true;
@@ -358,7 +374,7 @@ export class SpdySession {
         const reset = Buffer.alloc(8);
         reset.writeUInt32BE(payload.readUInt32BE(0) & 0x7fffffff, 0);
         reset.writeUInt32BE(3, 4);
-        this.#transport.write(controlFrame(RST_STREAM, 0, reset));
+        this.#transport.write([controlFrame(RST_STREAM, 0, reset)]);
         break;
       }
       default:
@@ -373,7 +389,7 @@ export class SpdySession {
     for (const stream of [...this.#streams.values()]) stream.reset();
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(this.#nextId > 1 ? this.#nextId - 2 : 0, 0);
-    this.#transport.write(controlFrame(GOAWAY, 0, payload));
+    this.#transport.write([controlFrame(GOAWAY, 0, payload)]);
     this.#end(undefined);
     this.#transport.close();
   }

@@ -175,7 +175,12 @@ function number(block: Buffer, offset: number, width: number, what: string): num
 }
 
 function checksumOk(block: Buffer): boolean {
-  const stored = number(block, 148, 8, "checksum");
+  let stored: number;
+  try {
+    stored = number(block, 148, 8, "checksum");
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {

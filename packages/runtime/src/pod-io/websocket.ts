@@ -79,12 +79,17 @@ function nextMask(): Buffer {
   return mask;
 }
 
-/** A client frame: FIN set, masked, the parts' bytes copied once into it. */
+/**
+ * A client frame: FIN set, masked, the parts' bytes copied once into it. The payload is laid out 4-byte aligned so
+ * that masking XORs 32-bit words (4x fewer steps than bytes: it was a third of port-forward's CPU time).
+ */
 function frame(opcode: number, parts: readonly Uint8Array[]): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(headerLength + 4 + length);
+  const lead = (4 - ((headerLength + 4) % 4)) % 4; // unused bytes before the frame, so the payload starts aligned
+  const memory = new ArrayBuffer(lead + headerLength + 4 + length);
+  const out = Buffer.from(memory, lead, headerLength + 4 + length);
   out[0] = 0x80 | opcode;
   if (length < 126) out[1] = 0x80 | length;
   else if (length < 65_536) {
@@ -97,21 +102,19 @@ function frame(opcode: number, parts: readonly Uint8Array[]): Buffer {
   }
   const mask = nextMask();
   mask.copy(out, headerLength);
-  let offset = headerLength + 4;
+  const start = headerLength + 4;
+  let offset = start;
   for (const part of parts) {
     out.set(part, offset);
     offset += part.length;
   }
-  const start = headerLength + 4;
-  const m0 = mask[0]!, m1 = mask[1]!, m2 = mask[2]!, m3 = mask[3]!;
-  let i = start;
-  for (const end4 = start + (length & ~3); i < end4; i += 4) {
-    out[i] = out[i]! ^ m0;
-    out[i + 1] = out[i + 1]! ^ m1;
-    out[i + 2] = out[i + 2]! ^ m2;
-    out[i + 3] = out[i + 3]! ^ m3;
+  const words = length >>> 2;
+  if (words > 0) {
+    const view = new Uint32Array(memory, lead + start, words);
+    const key = new Uint32Array(mask.buffer.slice(mask.byteOffset, mask.byteOffset + 4))[0]!; // same byte order as the view
+    for (let i = 0; i < words; i++) view[i] = view[i]! ^ key;
   }
-  for (let k = 0; i < offset; i++, k++) out[i] = out[i]! ^ mask[k & 3]!;
+  for (let i = start + words * 4, k = 0; i < offset; i++, k++) out[i] = out[i]! ^ mask[k]!;
   return out;
 }
 
