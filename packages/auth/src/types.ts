@@ -1,3 +1,5 @@
+import type { UpgradedSocket } from "@org/k8s-runtime";
+
 /**
  * The public contract of `@org/k8s-auth`. Other packages (runtime, gen) build on exactly these shapes.
  */
@@ -98,30 +100,12 @@ export interface UpgradeRequestInit {
 }
 
 /**
- * The switched connection of an upgrade: at run time a Node `Duplex` (the TLS or TCP socket), typed structurally so
- * that these declarations need no `@types/node` (cast it to `Duplex` where you have them).
- */
-export interface UpgradedSocket {
-  readonly destroyed: boolean;
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  end(): unknown;
-  destroy(error?: Error): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
-  on(event: "drain" | "end" | "close", listener: () => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  off(event: "data", listener: (chunk: Uint8Array) => void): unknown;
-  off(event: "drain" | "end" | "close", listener: () => void): unknown;
-  off(event: "error", listener: (error: Error) => void): unknown;
-}
-
-/**
  * The answer to {@link Connection.upgrade}. On `101 Switching Protocols`, `socket` is the switched connection (it
  * belongs to the caller: `destroy()` frees it) and `head` the bytes the server sent right after the headers. Any
  * other status is a refusal whose body (usually a `Status`) says why.
  */
 export interface UpgradeResponse extends HttpResponse {
+  /** A Node `Duplex` at run time (the TLS or TCP socket), typed by what it offers (cast it where you have `@types/node`). */
   readonly socket: UpgradedSocket | undefined;
   readonly head: Uint8Array;
 }

@@ -237,6 +237,20 @@ function composeHooks(hooks: Array<RequestHook | undefined>): RequestHook | unde
   };
 }
 
+/** Tells a hook's observer about a response's headers. */
+function observeResponse(observer: RequestObserver | undefined, res: HttpResponse, started: number, retrying: boolean): void {
+  safely(() =>
+    observer?.response?.({
+      status: res.status,
+      header: (name) => res.header(name),
+      rawHeaders: res.rawHeaders,
+      sentHeaders: res.sentHeaders,
+      durationMs: performance.now() - started,
+      retrying,
+    }),
+  );
+}
+
 /** A hook's failure is its own: it never fails the request. */
 function safely<T>(run: () => T): T | undefined {
   try {
@@ -449,16 +463,7 @@ export class Transport {
       const wait = retryAfterSeconds(res);
       const delay = wait === undefined ? 0 : jittered(Math.min(wait * 1000, this.retry.maxDelayMs), 0.1);
       const retrying = (res.status === 429 || res.status >= 500) && wait !== undefined && retriesLeft && scope.fits(delay);
-      safely(() =>
-        observer?.response?.({
-          status: res.status,
-          header: (name) => res.header(name),
-          rawHeaders: res.rawHeaders,
-          sentHeaders: res.sentHeaders,
-          durationMs: performance.now() - started,
-          retrying,
-        }),
-      );
+      observeResponse(observer, res, started, retrying);
       if (res.status >= 200 && res.status < 300) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
         await res.text().catch(() => ""); // read the (small) Status to the end, so the socket goes back to the pool
@@ -509,16 +514,7 @@ export class Transport {
       scope.done();
     }
     this.#warn(res, described);
-    safely(() =>
-      observer?.response?.({
-        status: res.status,
-        header: (name) => res.header(name),
-        rawHeaders: res.rawHeaders,
-        sentHeaders: res.sentHeaders,
-        durationMs: performance.now() - started,
-        retrying: false,
-      }),
-    );
+    observeResponse(observer, res, started, false);
     const socket = res.socket;
     if (res.status !== 101 || !socket) {
       socket?.destroy();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
-import type { UpgradeRequestInit, UpgradeResponse, UpgradedSocket } from "../types.js";
+import type { UpgradedSocket } from "@org/k8s-runtime";
+import type { UpgradeRequestInit, UpgradeResponse } from "../types.js";
 import { http, https } from "./builtins.js";
 import { NodeResponse, type SendOptions } from "./request.js";
 

@@ -8,7 +8,7 @@ import { TransportError, type RequestDescription, isKubernetesError } from "../e
 import { writeErrorLine } from "../host.js";
 import type { UpgradedStream } from "../transport.js";
 import { PortForwardError } from "./errors.js";
-import { failStream } from "./fail-stream.js";
+import { abortWith, failStream } from "./session-end.js";
 import { type ByteTransport, SpdySession, type SpdyStream } from "./spdy.js";
 import type { ByteDuplex, ForwardedPort, PortForward, PortForwardOptions, PortMapping } from "./types.js";
 import { WebSocket, acceptedProtocol, websocketRequest } from "./websocket.js";
@@ -265,16 +265,7 @@ class PortForwardSession implements PortForward {
   }
 
   follow(signal: AbortSignal | undefined): void {
-    if (!signal) return;
-    const onAbort = () => void this.close();
-    if (signal.aborted) onAbort();
-    else {
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.closed.then(
-        () => signal.removeEventListener("abort", onAbort),
-        () => signal.removeEventListener("abort", onAbort),
-      );
-    }
+    abortWith(signal, this.closed, () => void this.close());
   }
 }
 

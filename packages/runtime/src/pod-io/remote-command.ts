@@ -6,7 +6,7 @@ import { TransportError, type RequestDescription } from "../errors.js";
 import type { UpgradedStream } from "../transport.js";
 import type { Status } from "../types.js";
 import { statusError } from "./errors.js";
-import { failStream } from "./fail-stream.js";
+import { abortWith, failStream } from "./session-end.js";
 import type { AttachOptions, ByteReadable, ByteWritable, ExecResult, ProcessInput, RemoteCommandProtocol, RemoteProcess, TerminalSize } from "./types.js";
 import { WebSocket, WebSocketError, acceptedProtocol, websocketRequest } from "./websocket.js";
 
@@ -205,16 +205,7 @@ class RemoteCommandSession implements RemoteProcess {
 
   /** Aborts on the caller's signal. */
   follow(signal: AbortSignal | undefined): void {
-    if (!signal) return;
-    const onAbort = () => this.#abort(signal.reason);
-    if (signal.aborted) onAbort();
-    else {
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.result.then(
-        () => signal.removeEventListener("abort", onAbort),
-        () => signal.removeEventListener("abort", onAbort),
-      );
-    }
+    abortWith(signal, this.result, (reason) => this.#abort(reason));
   }
 
   resize(size: TerminalSize): void {

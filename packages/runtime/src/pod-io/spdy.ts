@@ -4,6 +4,7 @@
 // Header blocks must be zlib streams; ours are stored (uncompressed) deflate blocks in one zlib stream per session,
 // which any inflater reads, so no dictionary or compressor is needed. The server's header blocks (SYN_REPLY) carry
 // nothing port-forwarding uses and are skipped unread.
+import { ByteQueue } from "./byte-queue.js";
 
 const VERSION = 3;
 const SYN_STREAM = 1;
@@ -210,8 +211,7 @@ export class SpdySession {
   #nextId = 1;
   #nextPing = 1;
   #compressedOnce = false;
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #input = new ByteQueue();
   #goingAway = false;
   #over = false;
   #paused = 0;
@@ -294,8 +294,7 @@ export class SpdySession {
   /** Bytes from the transport. */
   feed(chunk: Buffer): void {
     if (this.#over) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    this.#input.push(chunk);
     try {
       while (!this.#over && this.#frame());
     } catch (error) {
@@ -303,51 +302,30 @@ export class SpdySession {
     }
   }
 
-  /** Takes `n` bytes off the front, copying only when they span chunks. */
-  #take(n: number): Buffer {
-    this.#buffered -= n;
-    const first = this.#chunks[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let offset = 0;
-    while (offset < n) {
-      const chunk = this.#chunks[0]!;
-      const used = Math.min(chunk.length, n - offset);
-      chunk.copy(out, offset, 0, used);
-      offset += used;
-      if (used === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(used);
-    }
-    return out;
-  }
-
-  /** The first 8 bytes in one chunk (they may arrive split). */
+  /** The first 8 bytes in one piece (they may arrive split). */
   #header(): Buffer {
-    if (this.#chunks[0]!.length < 8) this.#chunks.unshift(this.#take(8)), (this.#buffered += 8);
-    return this.#chunks[0]!;
+    const head = Buffer.allocUnsafe(8);
+    for (let i = 0; i < 8; i++) head[i] = this.#input.peek(i);
+    return head;
   }
 
   #frame(): boolean {
-    if (this.#buffered < 8) return false;
+    if (this.#input.length < 8) return false;
     const head = this.#header();
     const length = head.readUInt32BE(4) & 0xffffff;
-    if (this.#buffered < 8 + length) return false;
+    if (this.#input.length < 8 + length) return false;
     const control = (head[0]! & 0x80) !== 0;
     const flags = head[4]!;
     if (!control) {
       const id = head.readUInt32BE(0) & 0x7fffffff;
-      const frame = this.#take(8 + length);
+      const frame = this.#input.take(8 + length);
       this.#streams.get(id)?.onData(frame.subarray(8), (flags & FLAG_FIN) !== 0);
       return true;
     }
     const version = head.readUInt16BE(0) & 0x7fff;
     const type = head.readUInt16BE(2);
     if (version !== VERSION) throw new SpdyError(`the server speaks SPDY version ${version}, not 3`);
-    const payload = this.#take(8 + length).subarray(8);
+    const payload = this.#input.take(8 + length).subarray(8);
     switch (type) {
       case SYN_REPLY: {
         const stream = this.#streams.get(payload.readUInt32BE(0) & 0x7fffffff);

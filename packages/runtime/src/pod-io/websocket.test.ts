@@ -60,7 +60,7 @@ async function pair(): Promise<{ peer: Socket; client: Socket; received: () => B
   return { peer, client, received: () => Buffer.concat(chunks) };
 }
 
-function open(client: Socket, options: ConstructorParameters<typeof WebSocket>[3] = { pingIntervalMs: 0 }, head = Buffer.alloc(0)) {
+function open(client: Socket, options: ConstructorParameters<typeof WebSocket>[3] = { pingIntervalMs: 0 }, head: Uint8Array = Buffer.alloc(0)) {
   const messages: Buffer[] = [];
   let closed: { error: Error | undefined } | undefined;
   const ws = new WebSocket(client as unknown as UpgradedSocket, head, { message: (m) => messages.push(m), closed: (error) => (closed = { error }) }, options);

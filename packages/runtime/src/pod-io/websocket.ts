@@ -3,6 +3,7 @@
 // close), a heartbeat. No extensions are offered, so frames carry plain payloads.
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import type { UpgradedSocket } from "../transport.js";
+import { ByteQueue } from "./byte-queue.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const OP_CONTINUATION = 0x0;
@@ -126,8 +127,7 @@ export class WebSocket {
   readonly #socket: UpgradedSocket;
   readonly #handlers: WebSocketHandlers;
   readonly #maxMessage: number;
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #input = new ByteQueue();
   #fragments: Buffer[] = [];
   #fragmentBytes = 0;
   #fragmentOpcode = -1;
@@ -212,8 +212,7 @@ export class WebSocket {
   #onData = (chunk: Uint8Array): void => {
     this.#lastHeard = Date.now();
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.#chunks.push(buffer);
-    this.#buffered += buffer.length;
+    this.#input.push(buffer);
     try {
       while (!this.#done && this.#parseFrame());
     } catch (error) {
@@ -221,42 +220,11 @@ export class WebSocket {
     }
   };
 
-  /** Takes `n` bytes off the front of the buffered input. */
-  #take(n: number): Buffer {
-    this.#buffered -= n;
-    const first = this.#chunks[0]!;
-    if (first.length === n) return this.#chunks.shift()!;
-    if (first.length > n) {
-      this.#chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let offset = 0;
-    while (offset < n) {
-      const chunk = this.#chunks[0]!;
-      const used = Math.min(chunk.length, n - offset);
-      chunk.copy(out, offset, 0, used);
-      offset += used;
-      if (used === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(used);
-    }
-    return out;
-  }
-
-  /** Reads the byte at `index` of the buffered input without consuming it. */
-  #peek(index: number): number {
-    for (const chunk of this.#chunks) {
-      if (index < chunk.length) return chunk[index]!;
-      index -= chunk.length;
-    }
-    return -1;
-  }
-
   /** Parses one frame if it is all there; returns whether it did. */
   #parseFrame(): boolean {
-    if (this.#buffered < 2) return false;
-    const b0 = this.#peek(0);
-    const b1 = this.#peek(1);
+    if (this.#input.length < 2) return false;
+    const b0 = this.#input.peek(0);
+    const b1 = this.#input.peek(1);
     if (b0 & 0x70) throw new WebSocketError("the server set reserved bits (no extension was negotiated)", "EPROTO");
     if (b1 & 0x80) throw new WebSocketError("the server sent a masked frame", "EPROTO");
     const fin = (b0 & 0x80) !== 0;
@@ -264,15 +232,15 @@ export class WebSocket {
     let length = b1 & 0x7f;
     let headerLength = 2;
     if (length === 126) {
-      if (this.#buffered < 4) return false;
-      length = (this.#peek(2) << 8) | this.#peek(3);
+      if (this.#input.length < 4) return false;
+      length = (this.#input.peek(2) << 8) | this.#input.peek(3);
       headerLength = 4;
     } else if (length === 127) {
-      if (this.#buffered < 10) return false;
+      if (this.#input.length < 10) return false;
       let high = 0;
-      for (let i = 2; i < 6; i++) high = high * 256 + this.#peek(i);
+      for (let i = 2; i < 6; i++) high = high * 256 + this.#input.peek(i);
       let low = 0;
-      for (let i = 6; i < 10; i++) low = low * 256 + this.#peek(i);
+      for (let i = 6; i < 10; i++) low = low * 256 + this.#input.peek(i);
       if (high > 0) throw new WebSocketError("a frame longer than 4 GiB", "EMSGSIZE");
       length = low;
       headerLength = 10;
@@ -282,9 +250,9 @@ export class WebSocket {
     if (!control && this.#fragmentBytes + length > this.#maxMessage) {
       throw Object.assign(new WebSocketError(`a message larger than ${this.#maxMessage} bytes`, "EMSGSIZE"), { closeCode: 1009 });
     }
-    if (this.#buffered < headerLength + length) return false;
-    this.#take(headerLength);
-    const payload = length > 0 ? this.#take(length) : Buffer.alloc(0);
+    if (this.#input.length < headerLength + length) return false;
+    this.#input.take(headerLength);
+    const payload = length > 0 ? this.#input.take(length) : Buffer.alloc(0);
     switch (opcode) {
       case OP_PING:
         this.#write(OP_PONG, [payload]);
@@ -367,7 +335,7 @@ export class WebSocket {
     const linger = setTimeout(() => this.#socket.destroy(), 2_000);
     (linger as { unref?: () => void }).unref?.();
     this.#socket.on("close", () => clearTimeout(linger));
-    this.#chunks = [];
+    this.#input.clear();
     this.#fragments = [];
     this.#handlers.closed(error);
   }

@@ -8,3 +8,13 @@ export function failStream(stream: { listenerCount(event: "error"): number; dest
   if (stream.listenerCount("error") > 0) stream.destroy(error);
   else stream.destroy();
 }
+
+/** Runs `onAbort` when the caller's signal aborts before `over` settles (at once if it already has). */
+export function abortWith(signal: AbortSignal | undefined, over: Promise<unknown>, onAbort: (reason: unknown) => void): void {
+  if (!signal) return;
+  if (signal.aborted) return onAbort(signal.reason);
+  const listener = () => onAbort(signal.reason);
+  signal.addEventListener("abort", listener, { once: true });
+  const unfollow = () => signal.removeEventListener("abort", listener);
+  over.then(unfollow, unfollow);
+}
