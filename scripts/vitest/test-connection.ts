@@ -1,4 +1,5 @@
 import { type Connection, loadConnection } from "../../packages/auth/src/index.js";
+import { writeFileSync } from "node:fs";
 import { inject } from "vitest";
 
 /**
@@ -20,4 +21,24 @@ export function kubeconfigConnection(kubeconfig: string, namespace = "default", 
     inCluster: false,
     env: { HOME: "/nonexistent" },
   });
+}
+
+/** A kubeconfig file with one cluster, user and context (user fields as in a kubeconfig: token, exec, client-*-data). */
+export function writeKubeconfig(
+  file: string,
+  options: { server: string; caPem: string; user: Record<string, unknown>; namespace?: string },
+): string {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "c",
+      clusters: [{ name: "c", cluster: { server: options.server, "certificate-authority-data": b64(options.caPem) } }],
+      users: [{ name: "u", user: options.user }],
+      contexts: [{ name: "c", context: { cluster: "c", user: "u", ...(options.namespace ? { namespace: options.namespace } : {}) } }],
+    }),
+  );
+  return file;
 }

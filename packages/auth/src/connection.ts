@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
-import type { Agent as HttpAgent } from "node:http";
+import { type RequestDescription, TransportError, defaultUserAgent, defineErrorKind, hasErrorKind, innermostCause } from "@org/k8s-runtime";
 import { type ExecAuthenticator, type ExecCredentials, sharedExecAuthenticator } from "./credentials/exec-plugin.js";
 import { OidcAuthenticator } from "./credentials/oidc.js";
 import { caBundleProblem, keyPairProblem } from "./credentials/pem.js";
@@ -11,19 +11,25 @@ import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.
 import type { ResolvedConfig } from "./resolved.js";
 import { httpFetch } from "./http/fetch.js";
 import { type SendOptions, sendRequest } from "./http/request.js";
-import { acquireAgent, proxyFor } from "./transport.js";
+import { type AgentPair, acquireAgent, proxyFor } from "./transport.js";
 import type { Connection, ConnectionTls, HttpRequestInit, HttpResponse } from "./types.js";
 
-/** The request could not be sent: TLS verification, connection refused, proxy failure. Names the server. */
-export class ConnectionError extends Error {
-  override readonly name = "ConnectionError";
-  /** Node error code (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...). */
-  readonly code: string | undefined;
-  constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+/**
+ * The request could not be sent or got no answer: TLS verification, connection refused or reset, proxy failure,
+ * a closed connection, a URL outside the configured server. Names the server and says how to fix what can be
+ * fixed. A {@link TransportError} of `@org/k8s-runtime`, so the runtime passes it on unchanged.
+ */
+export class ConnectionError extends TransportError {
+  static {
+    defineErrorKind(this, "ConnectionError");
+  }
+  constructor(message: string, request: RequestDescription, options: { cause?: unknown; code?: string | undefined; retryable?: boolean } = {}) {
+    super(message, request, options);
   }
 }
+
+/** Whether `error` is a {@link ConnectionError}, from whichever build (ESM or CJS) of this package threw it. */
+export const isConnectionError = (error: unknown): error is ConnectionError => hasErrorKind(error, "ConnectionError");
 
 const TLS_CODES: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by a trusted CA",
@@ -34,15 +40,13 @@ const TLS_CODES: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not name this host (set tls-server-name if it uses another name)",
 };
 
-function transportError(error: unknown, url: string, description: string): ConnectionError {
-  let cause = (error as { cause?: unknown }).cause ?? error;
-  if (cause instanceof AggregateError && cause.errors.length) cause = cause.errors[0];
-  const { code, message } = cause as { code?: string; message?: string };
+function connectionError(error: unknown, request: RequestDescription, description: string): ConnectionError {
+  const { code, message } = innermostCause(error);
   const tls = code ? TLS_CODES[code] : undefined;
   const text = tls
-    ? `TLS verification of ${url} failed: ${tls} (${code}). Check certificate-authority for ${description}; verification is never skipped unless the kubeconfig sets insecure-skip-tls-verify.`
-    : `cannot reach ${url}: ${message ?? String(cause)}${code && !message?.includes(code) ? ` (${code})` : ""}`;
-  return new ConnectionError(text, code, { cause: error });
+    ? `TLS verification of ${request.url} failed: ${tls} (${code}). Check certificate-authority for ${description}; verification is never skipped unless the kubeconfig sets insecure-skip-tls-verify.`
+    : `cannot reach ${request.url}: ${message}${code && !message.includes(code) ? ` (${code})` : ""}`;
+  return new ConnectionError(text, request, { cause: error, code });
 }
 
 /** What was sent for authentication, so a 401 can invalidate exactly that. */
@@ -72,6 +76,8 @@ export interface ConnectionRuntimeOptions {
   env: Readonly<Record<string, string | undefined>>;
   execTimeoutMs: number;
   tokenFileMaxAgeMs: number;
+  /** Sockets of the pool for ordinary requests. Default {@link DEFAULT_MAX_SOCKETS}. */
+  maxSockets?: number;
 }
 
 /** A {@link Connection} built from a resolved configuration. */
@@ -82,11 +88,15 @@ export class KubeConnection implements Connection {
   readonly contextName?: string;
   readonly #config: ResolvedConfig;
   readonly #proxy: string | undefined;
+  /** Why the environment's proxy cannot be used (Go refuses `HTTP_PROXY` in a CGI process); every request fails with it. */
+  readonly #proxyError: Error | undefined;
+  readonly #maxSockets: number | undefined;
+  readonly #origin: string;
   readonly #https: boolean;
   readonly #tokenFile: TokenFileSource | undefined;
   readonly #exec: ExecAuthenticator | undefined;
   readonly #oidc: OidcAuthenticator | undefined;
-  #agent: { agent: HttpAgent; close(): void } | undefined;
+  #agent: AgentPair | undefined;
   #agentKey: string | undefined;
   readonly #headerLines: Record<string, string[]> | undefined;
   #closed = false;
@@ -103,7 +113,15 @@ export class KubeConnection implements Connection {
     this.source = config.source;
     if (config.contextName) this.contextName = config.contextName;
     this.#https = config.server.startsWith("https://");
-    this.#proxy = proxyFor(config.server, config.proxyUrl, options.env);
+    this.#origin = new URL(config.server).origin;
+    let proxy: string | undefined;
+    try {
+      proxy = proxyFor(config.server, config.proxyUrl, options.env);
+    } catch (error) {
+      this.#proxyError = error as Error;
+    }
+    this.#proxy = proxy;
+    this.#maxSockets = options.maxSockets;
     this.#tls = config.tls;
     this.#tlsView = tlsView(config.tls);
     this.#tlsCheckedAt = Date.now();
@@ -207,45 +225,66 @@ export class KubeConnection implements Connection {
     return headers;
   }
 
-  #agentFor(exec: ExecCredentials | undefined): HttpAgent {
+  #agentFor(exec: ExecCredentials | undefined): AgentPair {
     this.#reloadTlsFiles();
     const cert = exec?.cert && exec.key ? { cert: exec.cert, key: exec.key } : undefined;
     const key = `${this.#tlsVersion}:${cert?.cert ?? ""}`;
     if (!this.#agent || this.#agentKey !== key) {
       // The previous pool finishes its in-flight requests (a running watch, say) and then closes.
       this.#agent?.close();
-      this.#agent = acquireAgent(this.#https, this.#tls, this.#proxy, cert);
+      this.#agent = acquireAgent(this.#https, this.#tls, this.#proxy, cert, this.#maxSockets);
       this.#agentKey = key;
     }
-    return this.#agent.agent;
+    return this.#agent;
   }
 
-  /** A relative URL resolves against the server. */
-  #url(input: string): string {
-    return /^[a-z][a-z0-9+.-]*:/i.test(input) ? input : `${this.server}/${input.replace(/^\/+/, "")}`;
+  /**
+   * A relative URL resolves against the server. An absolute one must be on the server's origin: credentials go
+   * only to the configured server (client-go's REST client cannot address another host either).
+   */
+  #url(input: string, method: string): string {
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(input)) return `${this.server}/${input.replace(/^\/+/, "")}`;
+    let origin: string | undefined;
+    try {
+      origin = new URL(input).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== this.#origin) {
+      const shown = origin && origin !== "null" ? origin : "a URL that is not http(s)";
+      throw new ConnectionError(
+        `refusing to send ${method} ${shown} through the connection to ${this.server}: its credentials go only to the configured server's origin (${this.#origin}); use a relative path`,
+        { method, url: origin && origin !== "null" ? origin : "" },
+        { code: "ERR_FOREIGN_ORIGIN" },
+      );
+    }
+    return input;
   }
 
   /** Adds credentials and defaults to the caller's headers (lower-case names), sends, and reacts to a 401. */
   async #send<R extends { status: number }>(
-    url: string,
+    request: RequestDescription,
     callerHeaders: Record<string, string>,
     signal: AbortSignal | null | undefined,
+    stream: boolean,
     send: (headers: Record<string, string>, options: SendOptions) => Promise<R>,
   ): Promise<R> {
-    if (this.#closed) throw new ConnectionError(`the connection to ${this.server} is closed`, undefined);
+    if (this.#closed) throw new ConnectionError(`the connection to ${this.server} is closed`, request, { code: "ERR_CONNECTION_CLOSED" });
+    if (this.#proxyError) throw new ConnectionError(`${request.method} ${request.url}: ${this.#proxyError.message}`, request, { code: "ERR_PROXY_REFUSED", retryable: false });
     const headers = { ...callerHeaders };
     const sent = await this.#credentials();
     // No layer overwrites an Authorization header the caller set (as client-go's round trippers).
     const callerAuthorization = "authorization" in headers;
     if (sent.authorization && !callerAuthorization) headers["authorization"] = sent.authorization;
     if (this.#config.disableCompression) headers["accept-encoding"] = "identity";
-    headers["user-agent"] ??= "k8s-sdk-ts/0.1.0";
+    headers["user-agent"] ??= defaultUserAgent();
     let res: R;
     try {
-      res = await send(headers, { agent: this.#agentFor(sent.exec), headerLines: this.#headerLines });
+      const agents = this.#agentFor(sent.exec);
+      res = await send(headers, { agent: stream ? agents.streamAgent : agents.agent, headerLines: this.#headerLines });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw transportError(error, url, this.describe());
+      throw connectionError(error, request, this.describe());
     }
     if (res.status === 401 && !callerAuthorization) {
       this.#exec?.unauthorized(sent.exec);
@@ -258,10 +297,11 @@ export class KubeConnection implements Connection {
   fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let url: string;
     let requestInit: RequestInit = init;
-    if (typeof input === "string") url = this.#url(input);
-    else if (input instanceof URL) url = input.href;
+    const method = (init.method ?? (typeof input === "object" && "method" in input ? input.method : "GET")).toUpperCase();
+    if (typeof input === "string") url = this.#url(input, method);
+    else if (input instanceof URL) url = this.#url(input.href, method);
     else {
-      url = input.url;
+      url = this.#url(input.url, method);
       requestInit = {
         method: input.method,
         headers: input.headers,
@@ -272,14 +312,15 @@ export class KubeConnection implements Connection {
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of new Headers(requestInit.headers)) headers[name] = value;
-    return this.#send(url, headers, requestInit.signal, (sent, options) => httpFetch(new URL(url), { ...requestInit, headers: sent }, options));
+    return this.#send({ method, url }, headers, requestInit.signal, false, (sent, options) => httpFetch(new URL(url), { ...requestInit, headers: sent }, options));
   };
 
   request = async (input: string, init: HttpRequestInit = {}): Promise<HttpResponse> => {
-    const url = this.#url(input);
+    const method = (init.method ?? "GET").toUpperCase();
+    const url = this.#url(input, method);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
-    return this.#send(url, headers, init.signal, (sent, options) => sendRequest(new URL(url), { ...init, headers: sent }, options));
+    return this.#send({ method, url }, headers, init.signal, init.stream === true, (sent, options) => sendRequest(new URL(url), { ...init, headers: sent }, options));
   };
 
   describe(): string {

@@ -1,3 +1,5 @@
+import { defineErrorKind, hasErrorKind } from "@org/k8s-runtime";
+
 /** Where in a kubeconfig a problem is. */
 export interface KubeconfigLocation {
   /** The kubeconfig file. */
@@ -13,7 +15,9 @@ export interface KubeconfigLocation {
  * entry and field where known; it never contains a credential.
  */
 export class KubeconfigError extends Error {
-  override readonly name = "KubeconfigError";
+  static {
+    defineErrorKind(this, "KubeconfigError");
+  }
   readonly file?: string;
   readonly entry?: string;
   readonly field?: string;
@@ -31,13 +35,22 @@ export class KubeconfigError extends Error {
 
 /** Not running in a pod: `KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT` are not set. */
 export class NotInClusterError extends Error {
-  override readonly name = "NotInClusterError";
+  static {
+    defineErrorKind(this, "NotInClusterError");
+  }
 }
 
 /** Getting credentials failed at request time (exec plugin, OIDC refresh, token file). */
 export class CredentialError extends Error {
-  override readonly name = "CredentialError";
+  static {
+    defineErrorKind(this, "CredentialError");
+  }
 }
+
+/** Guards that work across the ESM and CJS builds of this package (no `instanceof` identity needed). */
+export const isKubeconfigError = (error: unknown): error is KubeconfigError => hasErrorKind(error, "KubeconfigError");
+export const isNotInClusterError = (error: unknown): error is NotInClusterError => hasErrorKind(error, "NotInClusterError");
+export const isCredentialError = (error: unknown): error is CredentialError => hasErrorKind(error, "CredentialError");
 
 /** `error loading config file "X": ...` and friends: appends where the problem is. */
 export function at(location: KubeconfigLocation): string {

@@ -4,8 +4,11 @@
  * @packageDocumentation
  */
 export { loadConnection } from "./load-connection.js";
-export { ConnectionError } from "./connection.js";
-export { CredentialError, KubeconfigError, NotInClusterError } from "./errors.js";
+export { ConnectionError, isConnectionError } from "./connection.js";
+export { CredentialError, KubeconfigError, NotInClusterError, isCredentialError, isKubeconfigError, isNotInClusterError } from "./errors.js";
+export { DEFAULT_MAX_SOCKETS } from "./transport.js";
 export type { KubeconfigLocation } from "./errors.js";
 export { DEFAULT_SERVICE_ACCOUNT_DIR } from "./in-cluster.js";
 export type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, LoadConnectionOptions } from "./types.js";
+export { ManifestSyntaxError, parseManifestDocuments } from "./yaml-documents.js";
+export type { YamlDocument } from "./yaml-documents.js";

@@ -50,5 +50,6 @@ export async function loadConnection(options: LoadConnectionOptions = {}): Promi
     env: options.env ?? process.env,
     execTimeoutMs: options.execTimeoutMs ?? 60_000,
     tokenFileMaxAgeMs: options.tokenFileMaxAgeMs ?? 50_000,
+    ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
   });
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSocks5Proxy } from "./testing/proxies.js";
 import { httpFetch } from "./http/fetch.js";
-import { acquireAgent, noProxyMatches, proxyFor, tlsOptions } from "./transport.js";
+import { acquireAgent, proxyFor, tlsOptions } from "./transport.js";
 
 describe("proxy selection", () => {
   it("proxy-url wins over the environment", () => {
@@ -27,12 +27,20 @@ describe("proxy selection", () => {
     expect(proxyFor("https://other.com:6443", undefined, env)).toBe("http://s:1");
     expect(proxyFor("https://k8s.example.com", undefined, env)).toBe("http://s:1");
   });
-  it("NO_PROXY rules", () => {
-    expect(noProxyMatches("a.b.com", "443", "*")).toBe(true);
-    expect(noProxyMatches("a.b.com", "443", "b.com")).toBe(true);
-    expect(noProxyMatches("b.com", "443", ".b.com")).toBe(true);
-    expect(noProxyMatches("xb.com", "443", "b.com")).toBe(false);
-    expect(noProxyMatches("a.b.com", "443", "*.b.com")).toBe(true);
+  it("NO_PROXY CIDRs, IPv6, ports and suffixes (the full table runs against Go in differential/no-proxy.int.test.ts)", () => {
+    const env = (noProxy: string) => ({ HTTPS_PROXY: "http://s:1", NO_PROXY: noProxy });
+    expect(proxyFor("https://10.96.0.1:443", undefined, env("10.0.0.0/8"))).toBeUndefined();
+    expect(proxyFor("https://11.0.0.1", undefined, env("10.0.0.0/8"))).toBe("http://s:1");
+    expect(proxyFor("https://[fd00::1]:6443", undefined, env("fd00::/8"))).toBeUndefined();
+    expect(proxyFor("https://[fd00::1]:6443", undefined, env("[fd00::1]:6443"))).toBeUndefined();
+    expect(proxyFor("https://[fd00::1]:6443", undefined, env("[fd00::1]:443"))).toBe("http://s:1");
+    expect(proxyFor("https://a.b.com", undefined, env("b.com"))).toBeUndefined();
+    expect(proxyFor("https://b.com", undefined, env(".b.com"))).toBe("http://s:1");
+    expect(proxyFor("https://xb.com", undefined, env("b.com"))).toBe("http://s:1");
+    expect(proxyFor("https://a.b.com", undefined, env("*.b.com"))).toBeUndefined();
+    expect(proxyFor("https://10.1.2.3", undefined, env("b.com"))).toBe("http://s:1"); // domain entries never match IPs
+    expect(proxyFor("https://a.b.com", undefined, env("*"))).toBeUndefined();
+    expect(proxyFor("https://k8s.example.com", undefined, { HTTPS_PROXY: "http://s:1", NO_PROXY: "", no_proxy: "example.com" })).toBeUndefined();
   });
 });
 

@@ -1,58 +1,18 @@
-import { isIP } from "node:net";
 import type { Agent as HttpAgent } from "node:http";
 import { type PooledAgent, newAgent } from "./http/agent.js";
 import { crypto } from "./http/builtins.js";
+import { proxyFromEnvironment } from "./http/proxy-env.js";
 import type { ConnectionTls } from "./types.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "");
-  if (bare === "localhost") return true;
-  if (isIP(bare) === 4) return bare.startsWith("127.");
-  return bare === "::1";
-}
-
-/** Go's NO_PROXY rules: `*`, exact hosts or IPs, domain suffixes (`.example.com` or `example.com`), optional `:port`. */
-export function noProxyMatches(host: string, port: string, noProxy: string | undefined): boolean {
-  if (!noProxy) return false;
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  for (const raw of noProxy.split(",")) {
-    let entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    if (entry === "*") return true;
-    let entryPort: string | undefined;
-    const portMatch = /^(.*):(\d+)$/.exec(entry);
-    if (portMatch && !entry.includes("]") && isIP(entry) !== 6) {
-      entry = portMatch[1]!;
-      entryPort = portMatch[2];
-    }
-    if (entryPort && entryPort !== port) continue;
-    entry = entry.replace(/^\[|\]$/g, "");
-    if (isIP(entry)) {
-      if (entry === bare) return true;
-      continue;
-    }
-    if (entry.startsWith("*.")) entry = entry.slice(1);
-    if (bare === entry.replace(/^\./, "") || bare.endsWith(entry.startsWith(".") ? entry : `.${entry}`)) return true;
-  }
-  return false;
-}
-
 /**
- * The proxy for a server, as client-go picks it: the cluster's `proxy-url`, else `HTTPS_PROXY`/`HTTP_PROXY` (upper
- * case first) minus `NO_PROXY`, and never for loopback addresses.
+ * The proxy for a server, as client-go picks it: the cluster's `proxy-url`, else the environment as Go's
+ * `http.ProxyFromEnvironment` plus client-go's NO_PROXY CIDR wrapper read it (see {@link proxyFromEnvironment}).
  */
 export function proxyFor(server: string, proxyUrl: string | undefined, env: Env): string | undefined {
   if (proxyUrl) return proxyUrl;
-  const url = new URL(server);
-  const https = url.protocol === "https:";
-  const proxy = https ? (env.HTTPS_PROXY || env.https_proxy) : (env.HTTP_PROXY || env.http_proxy);
-  if (!proxy) return undefined;
-  if (isLoopback(url.hostname)) return undefined;
-  const port = url.port || (https ? "443" : "80");
-  if (noProxyMatches(url.hostname, port, env.NO_PROXY || env.no_proxy)) return undefined;
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+  return proxyFromEnvironment(server, env);
 }
 
 /** TLS options for Node's `tls.connect`, from a connection's TLS material. */
@@ -67,17 +27,30 @@ export function tlsOptions(tls: ConnectionTls, clientCert?: { cert: string; key:
   };
 }
 
+/** Sockets a connection's pool opens at once for ordinary requests, unless `maxSockets` says otherwise. */
+export const DEFAULT_MAX_SOCKETS = 32;
+
+/** The agents of one server identity: ordinary requests share a bounded pool; long-lived streams get their own. */
+export interface AgentPair {
+  /** Bounded pool for requests that end (verbs, lists, discovery). */
+  agent: HttpAgent;
+  /** Unbounded pool for watches and log follows, so that open streams never starve ordinary requests. */
+  streamAgent: HttpAgent;
+  close(): void;
+}
+
 interface SharedPool {
-  pooled: PooledAgent;
+  requests: PooledAgent;
+  streams: PooledAgent;
   refs: number;
 }
 
 /** Pools shared by every connection with the same TLS material and proxy (client-go's tlsCache does the same). */
 const pools = new Map<string, SharedPool>();
 
-function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined): string {
+function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined, maxSockets: number): string {
   // Hashed, so no key material is kept as a map key.
-  const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy];
+  const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy, maxSockets];
   return crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
 }
 
@@ -88,20 +61,23 @@ export function openPoolCount(): number {
 
 /**
  * One pool of kept-alive connections per server identity (scheme, TLS material and proxy), shared by every
- * connection that uses the same one: many sequential requests share one TLS handshake. `close()` releases this
- * user's reference; the pool closes (idle sockets now, busy ones when their request ends) when the last user
- * releases it.
+ * connection that uses the same one: many sequential requests share one TLS handshake, and at most `maxSockets`
+ * (default {@link DEFAULT_MAX_SOCKETS}) ordinary requests are on the wire at once; the rest queue for a socket.
+ * `close()` releases this user's reference; the pool closes (idle sockets now, busy ones when their request ends)
+ * when the last user releases it.
  */
 export function acquireAgent(
   https: boolean,
   tls: ConnectionTls,
   proxy: string | undefined,
   clientCert?: { cert: string; key: string },
-): { agent: HttpAgent; close(): void } {
-  const key = poolKey(https, tls, proxy, clientCert);
+  maxSockets = DEFAULT_MAX_SOCKETS,
+): AgentPair {
+  const key = poolKey(https, tls, proxy, clientCert, maxSockets);
   let shared = pools.get(key);
   if (!shared) {
-    shared = { pooled: newAgent(https ? tlsOptions(tls, clientCert) : undefined, proxy), refs: 0 };
+    const serverTls = https ? tlsOptions(tls, clientCert) : undefined;
+    shared = { requests: newAgent(serverTls, proxy, { maxSockets }), streams: newAgent(serverTls, proxy), refs: 0 };
     pools.set(key, shared);
   }
   shared.refs++;
@@ -112,8 +88,9 @@ export function acquireAgent(
     released = true;
     if (--pool.refs === 0) {
       pools.delete(key);
-      pool.pooled.close();
+      pool.requests.close();
+      pool.streams.close();
     }
   };
-  return { agent: pool.pooled.agent, close };
+  return { agent: pool.requests.agent, streamAgent: pool.streams.agent, close };
 }

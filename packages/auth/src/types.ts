@@ -33,6 +33,12 @@ export interface LoadConnectionOptions {
   execTimeoutMs?: number;
   /** How long a token read from a file is used before the file is read again. Default 50 s, as client-go. */
   tokenFileMaxAgeMs?: number;
+  /**
+   * Sockets open at once to the server for ordinary requests (one pool per server identity, shared by connections
+   * that use the same one); more requests wait for a free socket. Default 32. Watches and log follows use a pool of
+   * their own and are not counted.
+   */
+  maxSockets?: number | undefined;
 }
 
 /** TLS material of a connection, as PEM strings. */
@@ -52,12 +58,14 @@ export interface ConnectionTls {
 /** A request for {@link Connection.request}. */
 export interface HttpRequestInit {
   /** Default `GET`. */
-  method?: string;
+  method?: string | undefined;
   /** Header names and values; no layer overwrites an `Authorization` set here. */
-  headers?: Readonly<Record<string, string>>;
-  body?: string | Uint8Array;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: string | Uint8Array | undefined;
   /** Aborts the request, and the body stream once it is being read, with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** A long-lived response (watch, log follow): sent from the stream pool, outside the `maxSockets` bound. */
+  stream?: boolean | undefined;
 }
 
 /** A response from {@link Connection.request}: status, headers and a streamed body, without WHATWG fetch types. */
@@ -65,6 +73,10 @@ export interface HttpResponse {
   readonly status: number;
   /** A response header (repeated ones joined with ", "), or undefined. */
   header(name: string): string | undefined;
+  /** Response headers as received, names and values alternating. */
+  readonly rawHeaders: readonly string[];
+  /** The request headers as sent, credentials masked (`Authorization: Bearer <masked>`), for logs. */
+  readonly sentHeaders: Readonly<Record<string, string>>;
   /** The body, decoded (gzip), chunk by chunk as it arrives; it can be read once. */
   readonly body: AsyncIterable<Uint8Array>;
   /** The whole body as UTF-8 text. */
@@ -94,7 +106,8 @@ export interface Connection extends AsyncDisposable {
   /**
    * A fetch bound to this connection's TLS, proxy, compression and credentials; keeps one pool of kept-alive
    * connections; on a 401 it invalidates cached exec/oidc credentials (the 401 is still returned, as client-go).
-   * Relative URLs resolve against {@link Connection.server}.
+   * Relative URLs resolve against {@link Connection.server}; an absolute URL on another origin is refused with a
+   * ConnectionError (`code: "ERR_FOREIGN_ORIGIN"`) before anything is sent, so credentials reach only the server.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /**

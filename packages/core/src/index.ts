@@ -39,9 +39,10 @@ export interface Kube extends Api, AsyncDisposable {
  * every built-in group-version.
  */
 export async function connect(options: ConnectOptions = {}): Promise<Kube> {
-  const { retry, timeoutMs, ...where } = options;
+  const { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent, ...where } = options;
+  const transport: TransportOptions = { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent };
   const connection = await loadConnection(where);
-  return fromConnection(connection, { ...(retry ? { retry } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  return fromConnection(connection, Object.fromEntries(Object.entries(transport).filter(([, value]) => value !== undefined)) as TransportOptions);
 }
 
 /** Typed clients over a connection you already have. */
@@ -53,6 +54,8 @@ export function fromConnection(connection: Connection, options?: TransportOption
 }
 
 export type { Api, Kinds } from "./generated/api.js";
+export { ManifestApplyError, ManifestError, applyManifests, deleteManifests, parseManifests, readManifests } from "./manifests.js";
+export type { ApplyManifestsOptions, Manifest, ManifestDeletion, ManifestResult } from "./manifests.js";
 export type {
   Condition,
   LabelSelector,

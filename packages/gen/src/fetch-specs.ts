@@ -4,11 +4,18 @@ import type { GroupVersionDocument } from "./openapi.js";
 import { parseGroupVersionKey } from "./openapi.js";
 import { type GroupFilter, parseDocument, selectGroupVersion } from "./spec-source.js";
 import { MAX_DOCUMENT_BYTES } from "./validate-document.js";
+import { type HttpConnection, type HttpResponse, Transport, type TransportOptions, isKubernetesError, isTransportError } from "@org/k8s-runtime";
 
-/** What the generator needs of a connection (an `@org/k8s-auth` Connection fits). */
+/**
+ * What the generator needs of a connection (an `@org/k8s-auth` Connection fits). Requests go through
+ * `@org/k8s-runtime`'s transport, so spec downloads follow the same policy as every API call: client-go's retry
+ * rules, timeouts, typed errors, the request log (`K8S_SDK_LOG_LEVEL`) and the User-Agent.
+ */
 export interface SpecClient {
   readonly server: string;
   fetch(input: string, init?: RequestInit): Promise<Response>;
+  /** The fetch-free request path, used when present. */
+  request?: HttpConnection["request"] | undefined;
   /** A redacted description of the identity, for error messages. */
   describe(): string;
 }
@@ -29,6 +36,8 @@ export interface FetchSpecsOptions extends GroupFilter {
   concurrency?: number;
   onProgress?: (progress: FetchProgress) => void;
   signal?: AbortSignal;
+  /** How requests are sent (timeouts, retries, log, User-Agent). Default: the runtime's, with 60 s per document. */
+  transport?: TransportOptions | undefined;
 }
 
 /** A failure talking to the cluster, with the URL and the identity in its message. */
@@ -38,73 +47,82 @@ export class ClusterRequestError extends Error {
     message: string,
     readonly url: string,
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
-/** The innermost reason of a failed fetch (`connect ECONNREFUSED 127.0.0.1:6443`, a TLS verification error). */
-function rootCause(error: unknown): string {
-  let current = error as { cause?: unknown; message?: string; name?: string };
-  // A connection's own error already says what failed and how to fix it (TLS); keep it whole.
-  if (current?.name === "ConnectionError" && typeof current.message === "string" && current.message.startsWith("TLS")) return current.message;
-  while (current?.cause && typeof current.cause === "object") current = current.cause as typeof current;
-  if (current instanceof AggregateError && current.errors.length) current = current.errors[0] as typeof current;
-  return current?.message ?? String(error);
+function transportFor(client: SpecClient, options: TransportOptions | undefined): Transport {
+  const connection: HttpConnection = {
+    server: client.server,
+    namespace: "",
+    fetch: (input, init) => client.fetch(input, init),
+    ...(client.request ? { request: client.request.bind(client) } : {}),
+  };
+  return new Transport(connection, { timeoutMs: 60_000, ...options });
 }
 
-async function get(client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<Response> {
+async function get(transport: Transport, client: SpecClient, path: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
   const url = `${client.server}${path}`;
-  let res: Response;
   try {
-    res = await client.fetch(path, { headers: { accept: "application/json" }, signal });
+    return await transport.request({ method: "GET", path, accept: "application/json", ...(signal ? { signal } : {}) });
   } catch (error) {
-    throw new ClusterRequestError(`cannot reach the cluster at ${url}: ${rootCause(error)}`, url);
+    if (isTransportError(error)) throw new ClusterRequestError(`cannot reach the cluster: ${error.message}`, url, undefined, { cause: error });
+    if (!isKubernetesError(error)) throw error;
+    const who = client.describe();
+    const said = (error.status.message ?? "").slice(0, 300);
+    if (error.code === 401) {
+      throw new ClusterRequestError(`GET ${url}: 401 Unauthorized: the server rejected the credentials of ${who} (expired token or wrong cluster?)`, url, 401, { cause: error });
+    }
+    if (error.code === 403) {
+      throw new ClusterRequestError(
+        `GET ${url}: 403 Forbidden for ${who}: it needs "get" on the non-resource URLs /openapi/v3 and /openapi/v3/* ` +
+          `(the ClusterRole system:discovery grants them to authenticated users)${said ? `; server said: ${said}` : ""}`,
+        url,
+        403,
+        { cause: error },
+      );
+    }
+    if (error.code === 404 && path === "/openapi/v3") {
+      throw new ClusterRequestError(
+        `the server at ${client.server} does not serve /openapi/v3 (Kubernetes before 1.24, or the endpoint is disabled). ` +
+          "k8s-gen needs OpenAPI v3: Swagger 2.0 (/openapi/v2) cannot drive openapi-typescript 7 and loses int-or-string.",
+        url,
+        404,
+        { cause: error },
+      );
+    }
+    throw new ClusterRequestError(`GET ${url}: HTTP ${error.code}${said ? `: ${said}` : ""}`, url, error.code, { cause: error });
   }
-  if (res.ok) return res;
-  const body = (await res.text().catch(() => "")).slice(0, 300);
-  const who = client.describe();
-  if (res.status === 401) {
-    throw new ClusterRequestError(`GET ${url}: 401 Unauthorized: the server rejected the credentials of ${who} (expired token or wrong cluster?)`, url, 401);
-  }
-  if (res.status === 403) {
-    throw new ClusterRequestError(
-      `GET ${url}: 403 Forbidden for ${who}: it needs "get" on the non-resource URLs /openapi/v3 and /openapi/v3/* ` +
-        `(the ClusterRole system:discovery grants them to authenticated users)${body ? `; server said: ${body}` : ""}`,
-      url,
-      403,
-    );
-  }
-  if (res.status === 404 && path === "/openapi/v3") {
-    throw new ClusterRequestError(
-      `the server at ${client.server} does not serve /openapi/v3 (Kubernetes before 1.24, or the endpoint is disabled). ` +
-        "k8s-gen needs OpenAPI v3: Swagger 2.0 (/openapi/v2) cannot drive openapi-typescript 7 and loses int-or-string.",
-      url,
-      404,
-    );
-  }
-  throw new ClusterRequestError(`GET ${url}: HTTP ${res.status}${body ? `: ${body}` : ""}`, url, res.status);
 }
 
-/** A response body as text, refusing one larger than `limit` bytes (read as it arrives, never all at once). */
-async function boundedText(res: Response, url: string, limit = MAX_DOCUMENT_BYTES): Promise<string> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
+/**
+ * A response body as text, refusing one larger than `limit` bytes (read as it arrives, never all at once). A body
+ * that breaks off while it is read is a failure talking to the cluster, like any other.
+ */
+async function boundedText(res: HttpResponse, url: string, limit = MAX_DOCUMENT_BYTES): Promise<string> {
+  const declared = Number(res.header("content-length") ?? NaN);
   const tooLarge = () => new ClusterRequestError(`GET ${url}: the response is larger than the ${limit / 2 ** 20} MiB k8s-gen reads`, url);
   if (declared > limit) {
-    await res.body?.cancel();
+    res.cancel();
     throw tooLarge();
   }
-  if (!res.body) return "";
   const decoder = new TextDecoder();
   let text = "";
   let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      await res.body.cancel().catch(() => undefined);
-      throw tooLarge();
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > limit) {
+        res.cancel();
+        throw tooLarge();
+      }
+      text += decoder.decode(chunk, { stream: true });
     }
-    text += decoder.decode(chunk, { stream: true });
+  } catch (error) {
+    if (isTransportError(error)) throw new ClusterRequestError(`cannot read ${url}: ${error.message}`, url, undefined, { cause: error });
+    throw error;
   }
   return text + decoder.decode();
 }
@@ -117,7 +135,8 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  */
 export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions = {}): Promise<GroupVersionDocument[]> {
   const discoveryUrl = `${client.server}/openapi/v3`;
-  const discoveryRes = await get(client, "/openapi/v3", options.signal);
+  const transport = transportFor(client, options.transport);
+  const discoveryRes = await get(transport, client, "/openapi/v3", options.signal);
   let discovery: unknown;
   try {
     discovery = JSON.parse(await boundedText(discoveryRes, discoveryUrl));
@@ -165,7 +184,7 @@ export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions 
         }
       }
       if (text === undefined) {
-        text = await boundedText(await get(client, url, options.signal), `${client.server}${url}`);
+        text = await boundedText(await get(transport, client, url, options.signal), `${client.server}${url}`);
         progress.downloaded++;
         progress.bytes += Buffer.byteLength(text);
         document = parseDocument(text, where); // only a valid document is cached

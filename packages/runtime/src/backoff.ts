@@ -1,9 +1,12 @@
 /**
- * Waits about `ms` (jittered between half and all of it, so many clients do not retry in step), or until `signal`
- * aborts, whichever comes first. Never rejects.
+ * The one backoff policy of the SDK: client-go's `wait.Jitter` and its reflector's `ExponentialBackoffManager`,
+ * and the two ways to wait (one that never rejects, for loops that check their signal; one that rejects with the
+ * signal's reason, for calls that must end with it).
  */
-export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return sleep(ms / 2 + (Math.random() * ms) / 2, signal).then(() => undefined);
+
+/** `ms` stretched by up to `fraction` of itself, at random: client-go's `wait.Jitter` (`d + random * fraction * d`). */
+export function jittered(ms: number, fraction: number): number {
+  return fraction > 0 ? ms + Math.random() * fraction * ms : ms;
 }
 
 /** Waits `ms`, or until `signal` aborts. Resolves `true` when the time passed, `false` when aborted. Never rejects. */
@@ -19,6 +22,11 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<bool
     }
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export async function sleepOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!(await sleep(ms, signal))) throw signal!.reason;
 }
 
 /** A sequence of growing delays for retries; one instance per retrying thing (a watch, an informer). */
@@ -63,7 +71,7 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
       last = now;
       const delay = current;
       current = Math.min(max, current * factor);
-      return delay + Math.random() * jitter * delay;
+      return jittered(delay, jitter);
     },
     reset() {
       current = initial;

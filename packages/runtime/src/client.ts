@@ -96,7 +96,7 @@ export class KubeClient {
 
   /** Discovery documents and the server version. */
   get discovery(): Discovery {
-    const get = <R>(path: string, options?: CallOptions) => this.transport.json<R>({ method: "GET", path, idempotent: true, ...options });
+    const get = <R>(path: string, options?: CallOptions) => this.transport.json<R>({ method: "GET", path, ...options });
     return {
       version: (options) => get<VersionInfo>("/version", options),
       groups: async (options) => {

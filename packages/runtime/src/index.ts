@@ -42,24 +42,41 @@ export type { IndexFunction, InformerEvent, InformerOptions } from "./informer.j
 export type { WatchOptions } from "./watch.js";
 export { ShortWatchError, WatchIdleError, watcher } from "./watcher.js";
 export type { ListWatchSource, RawWatchEvent, WatcherEvent, WatcherOptions } from "./watcher.js";
-export { exponentialBackoff } from "./backoff.js";
+export { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js";
 export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
 export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
+export type { RequestEvent, RequestHook, RequestObserver, ResponseEvent } from "./hooks.js";
+export { TokenBucket } from "./rate-limit.js";
+export type { RateLimit, RateLimiter } from "./rate-limit.js";
+export { defaultWarningHandler, parseWarningHeader, printWarningsOnce } from "./warnings.js";
+export type { PrintWarningsOptions, Warning, WarningHandler } from "./warnings.js";
+export { REQUEST_LOG_ENV, maskHeaderValue, requestLogHook, requestLogLevelFromEnv } from "./request-log.js";
+export type { RequestLogOptions } from "./request-log.js";
+export { SDK_VERSION, defaultUserAgent } from "./user-agent.js";
+export { describeCause, innermostCause } from "./cause.js";
+export type { FailureCause } from "./cause.js";
+export { defineErrorKind, hasErrorKind } from "./error-kind.js";
 export {
   ApplyConflictError,
   KubernetesError,
   ResourceExpiredError,
   TransportError,
   isAlreadyExists,
+  isApplyConflict,
   isConflict,
   isExpired,
   isForbidden,
   isInvalid,
+  isKubernetesError,
   isNotFound,
+  isRetryable,
+  isTimeout,
   isTooManyRequests,
+  isTransportError,
   isUnauthorized,
 } from "./errors.js";
+export type { RequestDescription } from "./errors.js";
 export { defineResource, isStatus } from "./types.js";
 export type {
   ApplyConfiguration,

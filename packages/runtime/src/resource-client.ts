@@ -155,7 +155,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return this.#transport.json<T>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, query: { resourceVersion: options?.resourceVersion } }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -176,7 +175,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
           resourceVersionMatch: options?.resourceVersionMatch,
         },
       }),
-      idempotent: true,
       ...callOptions(options),
     });
     list.items = list.items ?? [];
@@ -223,7 +221,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace, object), query: this.#writeQuery(options) }),
       body: JSON.stringify(this.#withKind(object)),
       contentType: "application/json",
-      idempotent: false,
       ...callOptions(options),
     });
   }
@@ -244,7 +241,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       }),
       body: JSON.stringify(this.#withKind(object, subresource)),
       contentType: "application/json",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -269,7 +265,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       }),
       body: JSON.stringify(body),
       contentType: PATCH_CONTENT_TYPE[type],
-      idempotent: type === "apply",
       apply: type === "apply",
       ...callOptions(options),
     });
@@ -311,7 +306,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace), name }),
       body: JSON.stringify(body),
       contentType: "application/json",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -332,7 +326,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
           dryRun: dryRunQuery(options?.dryRun),
         },
       }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -368,7 +361,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
             namespace,
             query: { ...selectors, limit: page.limit, continue: page.continue, resourceVersion: page.resourceVersion, resourceVersionMatch: page.resourceVersionMatch },
           }),
-          idempotent: true,
           signal: page.signal,
         });
         list.items = list.items ?? [];
@@ -395,7 +387,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     return this.#transport.json<S>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource }),
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -422,7 +413,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query: this.#writeQuery(options) }),
       body: JSON.stringify(this.#withKind(object, subresource)),
       contentType: "application/json",
-      idempotent: false,
       ...callOptions(options),
     });
   }
@@ -433,7 +423,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),
       accept: "text/plain, */*",
-      idempotent: true,
       ...callOptions(options),
     });
   }
@@ -444,7 +433,6 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, subresource, query }),
       accept: "text/plain, */*",
-      idempotent: false,
       stream: true,
       ...(options?.signal ? { signal: options.signal } : {}),
     });

@@ -116,7 +116,7 @@ export class RestMapper {
 
   async #read(options: CallOptions | undefined): Promise<Catalog> {
     const get = <R>(path: string, accept?: string) =>
-      this.#transport.json<R>({ method: "GET", path, idempotent: true, ...(accept ? { accept } : {}), ...callOptions(options) });
+      this.#transport.json<R>({ method: "GET", path, ...(accept ? { accept } : {}), ...callOptions(options) });
     const catalog: Catalog = { byGroupVersion: new Map(), versionsOfGroup: new Map() };
     const [core, apis] = await Promise.all([get<AggregatedList & { versions?: string[] }>("/api", AGGREGATED), get<AggregatedList & { groups?: LegacyGroup[] }>("/apis", AGGREGATED)]);
     if (core.kind === "APIGroupDiscoveryList" && apis.kind === "APIGroupDiscoveryList") {

@@ -79,7 +79,7 @@ export async function openWatchStream<T>(
   options: { idleTimeoutMs: number; signal: AbortSignal },
 ): Promise<AsyncIterable<RawWatchEvent<T>>> {
   const url = path + queryString({ ...query, watch: true, allowWatchBookmarks: true });
-  const res = await transport.request({ method: "GET", path: url, idempotent: false, stream: true, signal: options.signal });
+  const res = await transport.request({ method: "GET", path: url, stream: true, signal: options.signal });
   const described = { method: "GET", url: `${transport.connection.server}${url}` };
   return {
     async *[Symbol.asyncIterator]() {

@@ -6,15 +6,20 @@ import { http, https, tls } from "./builtins.js";
 import { socks5Tunnel } from "./socks5.js";
 import { connectTunnel } from "./tunnel.js";
 
-/** Connect and idle timeouts of an agent. */
+/** Connect and idle timeouts and the size of an agent's pool. */
 export interface AgentTimeouts {
   /** TCP connect, proxy handshake and TLS handshake, each. Default 30 s, as client-go's dialer. */
   connectMs: number;
   /** Idle kept-alive sockets are closed after this long. Default 30 s (Go keeps them 90 s; servers may close sooner). */
   idleMs: number;
+  /** Sockets open at once; further requests wait for a free one. Default unbounded. */
+  maxSockets: number;
 }
 
-const DEFAULT_TIMEOUTS: AgentTimeouts = { connectMs: 30_000, idleMs: 30_000 };
+const DEFAULT_TIMEOUTS: AgentTimeouts = { connectMs: 30_000, idleMs: 30_000, maxSockets: Infinity };
+
+/** Idle sockets kept per server: client-go's `MaxIdleConnsPerHost` (25). */
+const MAX_FREE_SOCKETS = 25;
 
 type Callback = (error: Error | null, socket?: Duplex) => void;
 type ConnectOptions = ConnectionOptions & { host?: string; port?: number | string; servername?: string };
@@ -69,17 +74,36 @@ function openTunnelledSocket(proxy: URL, serverTls: ConnectionOptions | undefine
   return undefined;
 }
 
-/** Node's keep-alive agent for one server identity, with the additions in {@link KubeAgentOptions}. */
+/**
+ * Node's keep-alive agent for one server identity, with the additions in {@link KubeAgentOptions}. The TLS material
+ * (client key and certificate) goes straight to `tls.connect` here and never into Node's agent or request options:
+ * Node builds pool names from those options, and `NODE_DEBUG=http` prints names and options (`https.Agent`'s own
+ * `createConnection` prints its options too, which is why TLS sockets are opened here, with its session cache).
+ */
 function createAgent(options: KubeAgentOptions): HttpAgent {
-  const base: AgentOptions = { keepAlive: true, keepAliveMsecs: 60_000, scheduling: "lifo" };
+  const base: AgentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 60_000,
+    scheduling: "lifo",
+    maxSockets: options.timeouts.maxSockets,
+    maxFreeSockets: MAX_FREE_SOCKETS,
+  };
   const Base = options.tls ? https.Agent : http.Agent;
   let closing = false;
+  /** TLS sessions to resume, by server (as `https.Agent` caches them). */
+  const sessions = new Map<string, Buffer>();
   class KubeAgent extends (Base as typeof HttpAgent) {
     override createConnection(connect: ConnectOptions, callback: Callback): Duplex | undefined {
       const { connectMs } = options.timeouts;
       if (options.proxy) return openTunnelledSocket(options.proxy, options.tls, connectMs, connect, callback);
-      const socket = (super.createConnection as (o: ConnectOptions) => Socket)(connect);
-      return guardConnect(socket, options.tls ? "secureConnect" : "connect", `connecting to ${connect.host}:${connect.port}`, connectMs);
+      const where = `connecting to ${connect.host}:${connect.port}`;
+      if (!options.tls) return guardConnect((super.createConnection as (o: ConnectOptions) => Socket)(connect), "connect", where, connectMs);
+      const server = `${connect.host}:${connect.port}:${connect.servername ?? ""}`;
+      const session = sessions.get(server);
+      const socket = tls.connect({ ...connect, ...options.tls, ...(session ? { session } : {}) });
+      socket.on("session", (next: Buffer) => sessions.set(server, next));
+      socket.once("error", () => sessions.delete(server));
+      return guardConnect(socket, "secureConnect", where, connectMs);
     }
     override keepSocketAlive(socket: Socket): boolean {
       if (closing) return false; // closed: finish in-flight requests, keep nothing
@@ -97,7 +121,7 @@ function createAgent(options: KubeAgentOptions): HttpAgent {
       for (const sockets of Object.values(this.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
     }
   }
-  return new KubeAgent({ ...base, ...options.tls });
+  return new KubeAgent(base);
 }
 
 /** A pooled agent and its graceful close. */

@@ -2,6 +2,7 @@ import type { Agent, IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { type Readable, pipeline } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { maskHeaderValue } from "@org/k8s-runtime";
 import type { HttpRequestInit, HttpResponse } from "../types.js";
 import { http, https } from "./builtins.js";
 
@@ -45,14 +46,26 @@ export class NodeResponse implements HttpResponse {
   readonly stream: Readable | undefined;
   readonly #headers: IncomingMessage["headers"];
   readonly #failure: (error: unknown) => unknown;
+  readonly #sent: OutgoingHttpHeaders;
 
-  constructor(res: IncomingMessage, stream: Readable | undefined, failure: (error: unknown) => unknown) {
+  constructor(res: IncomingMessage, stream: Readable | undefined, failure: (error: unknown) => unknown, sent: OutgoingHttpHeaders = {}) {
     this.status = res.statusCode ?? 0;
     this.statusText = res.statusMessage ?? "";
     this.rawHeaders = res.rawHeaders;
     this.#headers = res.headers;
     this.stream = stream;
     this.#failure = failure;
+    this.#sent = sent;
+  }
+
+  /** The request headers as sent, credentials masked as client-go's debug log masks them (`Bearer <masked>`). */
+  get sentHeaders(): Readonly<Record<string, string>> {
+    const masked: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.#sent)) {
+      const text = Array.isArray(value) ? value.join(", ") : String(value);
+      masked[name] = maskHeaderValue(name, text);
+    }
+    return masked;
   }
 
   get ok(): boolean {
@@ -118,7 +131,10 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
   return new Promise<NodeResponse>((resolve, reject) => attempt(false, resolve, reject));
 
   function attempt(retry: boolean, resolve: (res: NodeResponse) => void, reject: (error: unknown) => void): void {
-    const req = send(url, { method, headers: outgoing, ...(options.agent ? { agent: options.agent } : {}) });
+    // Headers are set on the request, not passed as options: Node hands request options to the agent, and
+    // `NODE_DEBUG=http` prints them, credentials included.
+    const req = send(url, { method, ...(options.agent ? { agent: options.agent } : {}) });
+    for (const [name, value] of Object.entries(outgoing)) if (value !== undefined) req.setHeader(name, value);
     const failure = (error: unknown) => (signal?.aborted ? signal.reason : error);
     let stream: Readable | undefined;
     const onAbort = () => {
@@ -143,7 +159,7 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
         // Resolve once the (empty) message is read, so its socket is back in the pool for the next request.
         res.once("end", () => {
           settled();
-          resolve(new NodeResponse(res, undefined, failure));
+          resolve(new NodeResponse(res, undefined, failure, outgoing));
         });
         res.once("error", (error) => reject(failure(error)));
         res.resume();
@@ -151,7 +167,7 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
       }
       stream = decoded(res);
       stream.once("close", settled);
-      resolve(new NodeResponse(res, stream, failure));
+      resolve(new NodeResponse(res, stream, failure, outgoing));
     });
     req.end(body);
   }

@@ -1,0 +1,7 @@
+/**
+ * `@org/k8s-test-tools`: test tooling that is never shipped. See README.md.
+ *
+ * @packageDocumentation
+ */
+export { FaultProxy, startFaultProxy } from "./fault-proxy.js";
+export type { Fault, FaultProxyOptions, FaultRule, InstalledRule, RecordedRequest, RequestMatcher } from "./fault-proxy.js";
