@@ -24,7 +24,7 @@ export type {
 export { AlreadyOwnedError, controllerReference, ownerRequests, requestFor, requestKey, requestOfKey, setControllerReference } from "./owners.js";
 export type { KindOf, ReconcileRequest } from "./owners.js";
 export { applyStatus, findStatusCondition, isStatusConditionTrue, metaTime, setStatusCondition } from "./status.js";
-export type { ApplyStatusOptions, ConditionInput, StatusConfiguration, StatusOf } from "./status.js";
+export type { ApplyStatusOptions, ConditionInput, ConditionLike, StatusConfiguration, StatusOf } from "./status.js";
 export { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.js";
 export type { FinalizerOptions } from "./finalizers.js";
 export { EventRecorder, microTime, objectReference } from "./events.js";

@@ -43,8 +43,18 @@ export function applyStatus<T extends KubernetesObject>(
   } as never);
 }
 
+/** The fields of a `metav1.Condition` the helpers read; a CRD's own condition type (with a narrower `status`) fits. */
+export interface ConditionLike {
+  type: string;
+  status: string;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number | undefined;
+}
+
 /** A condition as {@link setStatusCondition} takes it: `lastTransitionTime` is filled in. */
-export type ConditionInput = Omit<Condition, "lastTransitionTime"> & { lastTransitionTime?: string | undefined };
+export type ConditionInput<C extends ConditionLike = Condition> = Omit<C, "lastTransitionTime"> & { lastTransitionTime?: string | undefined };
 
 /** `metav1.Time` as the API writes it: RFC 3339 in UTC, whole seconds. */
 export function metaTime(date: Date = new Date()): string {
@@ -53,18 +63,18 @@ export function metaTime(date: Date = new Date()): string {
 
 /**
  * `conditions` with `condition` set, as apimachinery's `meta.SetStatusCondition`: added if its type is new,
- * otherwise updated in place, with `lastTransitionTime` kept unless the status changes (then `now`, or the time
- * given). Returns a new array; the input is not changed.
+ * otherwise replaced, with `lastTransitionTime` kept unless the status changes (then `now`, or the time given).
+ * Returns a new array; the input is not changed.
  */
-export function setStatusCondition(conditions: readonly Condition[] | undefined, condition: ConditionInput, now: Date = new Date()): Condition[] {
+export function setStatusCondition<C extends ConditionLike = Condition>(conditions: readonly C[] | undefined, condition: ConditionInput<C>, now: Date = new Date()): C[] {
   const list = [...(conditions ?? [])];
   const index = list.findIndex((c) => c.type === condition.type);
   const existing = index < 0 ? undefined : list[index]!;
   const transition = condition.lastTransitionTime ?? metaTime(now);
-  const next: Condition = {
+  const next = {
     ...condition,
     lastTransitionTime: existing && existing.status === condition.status ? existing.lastTransitionTime : transition,
-  };
+  } as C;
   if (next.observedGeneration === undefined) delete next.observedGeneration;
   if (index < 0) list.push(next);
   else list[index] = next;
@@ -72,11 +82,11 @@ export function setStatusCondition(conditions: readonly Condition[] | undefined,
 }
 
 /** The condition of `type`, if there is one (apimachinery's `meta.FindStatusCondition`). */
-export function findStatusCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+export function findStatusCondition<C extends ConditionLike>(conditions: readonly C[] | undefined, type: string): C | undefined {
   return conditions?.find((c) => c.type === type);
 }
 
 /** Whether the condition of `type` has status `"True"` (apimachinery's `meta.IsStatusConditionTrue`). */
-export function isStatusConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+export function isStatusConditionTrue(conditions: readonly ConditionLike[] | undefined, type: string): boolean {
   return findStatusCondition(conditions, type)?.status === "True";
 }
