@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Lease, leases } from "@org/k8s-core/coordination.k8s.io/v1";
 import { type KubeClient, type TypedResourceClient, isConflict, isNotFound } from "@org/k8s-runtime";
+import { deadline } from "./deadline.js";
 import { microTime } from "./events.js";
 import { type Logger, describeError, errorsToConsole, safeLog, withFields } from "./logger.js";
 
@@ -147,7 +148,8 @@ export class LeaderElector {
   /** client-go's `acquire`: tries every retryPeriod (jittered, sliding) until it holds the lease or `signal` aborts. */
   async #acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      const acquired = await this.#tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(this.#renewDeadlineMs)]));
+      const attempt = deadline(signal, this.#renewDeadlineMs, () => new Error("lease request timed out"));
+      const acquired = await this.#tryAcquireOrRenew(attempt.signal).finally(attempt.clear);
       this.#maybeReportTransition();
       if (acquired) return true;
       safeLog(this.#log, "debug", "lease is held by another replica", { holder: this.#observed?.holderIdentity });
@@ -163,14 +165,18 @@ export class LeaderElector {
   async #renew(signal: AbortSignal): Promise<boolean> {
     for (;;) {
       if (signal.aborted) return false;
-      const deadline = performance.now() + this.#renewDeadlineMs;
-      const round = AbortSignal.any([signal, AbortSignal.timeout(this.#renewDeadlineMs)]);
+      const end = performance.now() + this.#renewDeadlineMs;
+      const round = deadline(signal, this.#renewDeadlineMs, () => new Error("renewDeadline passed"));
       let renewed = false;
-      for (;;) {
-        renewed = await this.#tryAcquireOrRenew(round);
-        if (renewed || round.aborted || performance.now() >= deadline) break;
-        await sleep(Math.min(this.#retryPeriodMs, deadline - performance.now()), round);
-        if (round.aborted || performance.now() >= deadline) break;
+      try {
+        for (;;) {
+          renewed = await this.#tryAcquireOrRenew(round.signal);
+          if (renewed || round.signal.aborted || performance.now() >= end) break;
+          await sleep(Math.min(this.#retryPeriodMs, end - performance.now()), round.signal);
+          if (round.signal.aborted || performance.now() >= end) break;
+        }
+      } finally {
+        round.clear();
       }
       this.#maybeReportTransition();
       if (signal.aborted) return false;
@@ -251,7 +257,15 @@ export class LeaderElector {
    * read, not as last observed, so a replica that lost the lease can never clear its successor's.
    */
   async #release(): Promise<boolean> {
-    const signal = AbortSignal.timeout(this.#renewDeadlineMs);
+    const { signal, clear } = deadline(undefined, this.#renewDeadlineMs, () => new Error("release timed out"));
+    try {
+      return await this.#releaseWithin(signal);
+    } finally {
+      clear();
+    }
+  }
+
+  async #releaseWithin(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       let current: Lease;
       try {
