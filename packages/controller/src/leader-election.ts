@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Lease, leases } from "@org/k8s-core/coordination.k8s.io/v1";
-import { type KubeClient, type TypedResourceClient, isConflict, isNotFound } from "@org/k8s-runtime";
+import { type KubeClient, type TypedResourceClient, isAlreadyExists, isConflict, isNotFound } from "@org/k8s-runtime";
 import { deadline } from "./deadline.js";
 import { microTime } from "./events.js";
 import { type Logger, describeError, errorsToConsole, safeLog, withFields } from "./logger.js";
@@ -220,7 +220,8 @@ export class LeaderElector {
           { namespace: this.#options.namespace, signal },
         );
       } catch (createError) {
-        if (!signal.aborted) safeLog(this.#log, "error", "error initially creating lease", { error: describeError(createError) });
+        // Another replica creating it first is the usual race at start-up, not a problem.
+        if (!signal.aborted) safeLog(this.#log, isAlreadyExists(createError) ? "debug" : "error", "error initially creating lease", { error: describeError(createError) });
         return false;
       }
       this.#setObserved(record);
