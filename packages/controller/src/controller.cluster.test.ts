@@ -1,7 +1,8 @@
 import type { Kube } from "@org/k8s-core";
-import { type ConfigMap, configMaps } from "@org/k8s-core/core/v1";
+import { type ConfigMap, configMaps, secrets } from "@org/k8s-core/core/v1";
+import { Informer } from "@org/k8s-runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Controller, type ReconcileContext, type ReconcileResult, TerminalError } from "./controller.js";
+import { Controller, type ReconcileContext, type ReconcileResult, TerminalError, watchMapped } from "./controller.js";
 import { itemExponentialFailureRateLimiter } from "./rate-limiter.js";
 import { clusterClient, createNamespace, deleteNamespace, uniqueNamespace } from "./test/cluster.js";
 import type { Logger } from "./logger.js";
@@ -85,6 +86,57 @@ describe("Controller on the real API server", () => {
     await controller.stop();
     expect(controller.stats.errors).toBe(0);
     console.log(`[controller] create → owned object written: ${latency.toFixed(0)} ms`);
+  });
+
+  it("a mapped watch reconciles what its function names; a shared informer (with a transform) is replayed and never stopped", async () => {
+    const ns = await namespace("ctrl-mapped");
+    await k8s.core.v1.configMaps.create({ metadata: { name: "target" }, data: { v: "1" } }, { namespace: ns });
+    const shared = new Informer(k8s.core.v1.configMaps, {
+      namespace: ns,
+      transform: (cm) => ({ ...cm, metadata: { ...cm.metadata, managedFields: undefined } }),
+    });
+    await shared.start(); // synced before the controller subscribes: its objects must be replayed
+    const seen: Array<{ name: string; managedFields: unknown }> = [];
+    const { log, lines } = memoryLogger();
+    const controller = controllerOf(
+      ns,
+      (ctx) => {
+        if (ctx.request.name === "kube-root-ca.crt") return;
+        seen.push({ name: ctx.request.name, managedFields: ctx.object?.metadata?.managedFields });
+        if (ctx.object?.metadata) ctx.object.metadata.labels = { mutated: "by the reconciler" }; // a copy: the cache stays as it was
+      },
+      {
+        informer: shared,
+        log,
+        watches: [
+          watchMapped(secrets, (secret) => {
+            const target = secret.metadata?.labels?.target;
+            if (target === "explode") throw new Error("bad mapping");
+            return target ? { namespace: secret.metadata?.namespace, name: target } : undefined;
+          }),
+        ],
+      },
+    );
+    await controller.start();
+    await vi.waitFor(() => expect(seen.map((s) => s.name)).toEqual(["target"]), { timeout: 10_000, interval: 20 });
+    expect(seen[0]!.managedFields).toBeUndefined(); // the shared informer's transform applies
+    expect(shared.get("target", ns)?.metadata?.labels).toBeUndefined();
+
+    await k8s.core.v1.secrets.create({ metadata: { name: "points-at-target", labels: { target: "target" } }, stringData: { k: "v" } }, { namespace: ns });
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 10_000, interval: 20 });
+    await k8s.core.v1.secrets.create({ metadata: { name: "unrelated" }, stringData: { k: "v" } }, { namespace: ns });
+    await k8s.core.v1.secrets.create({ metadata: { name: "explodes", labels: { target: "explode" } } }, { namespace: ns });
+    await k8s.core.v1.secrets.delete("points-at-target", { namespace: ns });
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 10_000, interval: 20 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.map((s) => s.name)).toEqual(["target", "target", "target"]);
+    expect(lines.filter((l) => l.level === "error").map((l) => `${l.msg}: ${String(l.fields.error)}`)).toEqual(["mapping an object to requests failed: bad mapping"]);
+
+    await controller.stop();
+    // The shared informer was not the controller's to stop.
+    await k8s.core.v1.configMaps.create({ metadata: { name: "after-stop" } }, { namespace: ns });
+    await vi.waitFor(() => expect(shared.get("after-stop", ns)).toBeDefined(), { timeout: 10_000, interval: 20 });
+    await shared.stop();
   });
 
   it("retries a failing reconcile with per-item exponential backoff, and does not retry a TerminalError", async () => {
