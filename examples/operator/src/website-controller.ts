@@ -15,7 +15,9 @@ type Condition = NonNullable<NonNullable<Website["status"]>["conditions"]>[numbe
 export interface WebsiteControllerOptions {
   /** Watch one namespace; default all. */
   namespace?: string | undefined;
+  /** Reconciles at once (default 1). */
   concurrency?: number | undefined;
+  /** Where the operator logs. */
   log: Logger;
 }
 

@@ -27,6 +27,7 @@ export class ControllerStoppedError extends Error {
 
 /** What a reconcile gets: the request, the object as the cache has it, and helpers bound to it. */
 export interface ReconcileContext<T extends KubernetesObject> {
+  /** Which object to reconcile. */
   readonly request: ReconcileRequest;
   /**
    * The object from the informer's cache (a copy: change it freely), or undefined when it no longer exists. A
@@ -60,8 +61,11 @@ export type Reconciler<T extends KubernetesObject> = (context: ReconcileContext<
 
 /** The parts of an `Informer` a controller uses, so informers of any type parameters (and shared ones) fit. */
 export interface InformerSource<T> {
+  /** Starts it (idempotent); resolves once its cache has synced. */
   start(options?: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined }): Promise<void>;
+  /** Subscribes to its changes; returns the unsubscribe function. */
   on(listener: (event: InformerEvent<T>) => unknown): () => void;
+  /** Its cached objects. */
   list(): T[];
 }
 
@@ -73,7 +77,9 @@ export type WatchSource<O extends KubernetesObject = KubernetesObject> = Resourc
 
 /** A watch whose objects map to requests of the controller's kind; made by {@link watchMapped}. */
 export interface MappedWatch {
+  /** Where the objects come from. */
   readonly source: WatchSource;
+  /** The requests an object maps to. */
   readonly map: (object: KubernetesObject) => ReconcileRequest | readonly ReconcileRequest[] | undefined;
 }
 
@@ -90,9 +96,11 @@ export function watchMapped<O extends KubernetesObject>(source: WatchSource<O>, 
 export interface ControllerOptions<T extends KubernetesObject, N extends boolean> {
   /** Names the controller in logs, and is the default field manager and event reporter. */
   name: string;
+  /** The runtime client (`k8s.client` of `@org/k8s-core`'s `connect()`). */
   client: KubeClient;
   /** The kind reconciled: its generated descriptor (`websites`, `deployments`). */
   for: ResourceDescriptor<T, KubernetesList<T>, N>;
+  /** Makes the world match one object (see {@link Reconciler}). */
   reconcile: Reconciler<T>;
   /** Watch only this namespace (primary, owned and mapped kinds). Default: all namespaces. */
   namespace?: string | undefined;
@@ -164,6 +172,7 @@ const ABORT_GRACE_MS = 1000;
  * it, stop it, make a new one to run again.
  */
 export class Controller<T extends KubernetesObject, N extends boolean = boolean> {
+  /** The controller's name (logs, field manager, events). */
   readonly name: string;
   /** The typed client of the reconciled kind. */
   readonly resource: ResourceClient<T, KubernetesList<T>, N>;

@@ -1,6 +1,8 @@
 /** A signal that aborts when `parent` does, or `ms` from now; `clear()` releases its timer and listener. */
 export interface Deadline {
+  /** Aborts at the deadline or with the parent. */
   readonly signal: AbortSignal;
+  /** Releases the timer and the listener on the parent. */
   clear(): void;
 }
 

@@ -23,11 +23,13 @@ export interface EventInput {
 
 /** Options of {@link EventRecorder}. */
 export interface EventRecorderOptions {
+  /** The runtime client events are written with. */
   client: KubeClient;
   /** The controller's name, written as `reportingController` (`"example.com/website-controller"`). */
   reportingController: string;
   /** This process, written as `reportingInstance`. Default `<reportingController>-<hostname>`, as client-go. */
   reportingInstance?: string | undefined;
+  /** Default: errors to console.error. */
   log?: Logger | undefined;
   /** A series not seen again for this long is written a last time and forgotten. Default 6 min (client-go's). */
   finishSeriesAfterMs?: number | undefined;
@@ -63,7 +65,9 @@ interface Series {
  * `record` never throws on a server problem and never blocks; it throws `TypeError` on input the API would refuse.
  */
 export class EventRecorder {
+  /** Written as every event's `reportingController`. */
   readonly reportingController: string;
+  /** Written as every event's `reportingInstance`. */
   readonly reportingInstance: string;
   readonly #events: TypedResourceClient<typeof eventsResource>;
   readonly #log: Logger;

@@ -8,6 +8,7 @@ import { type Logger, describeError, errorsToConsole, safeLog, withFields } from
 
 /** Options of {@link LeaderElector}; the defaults are client-go's (and controller-runtime's). */
 export interface LeaderElectionOptions {
+  /** The runtime client the Lease is read and written with. */
   client: KubeClient;
   /** The Lease's namespace. */
   namespace: string;
@@ -35,15 +36,21 @@ export interface LeaderElectionOptions {
   onStoppedLeading?: (() => unknown) | undefined;
   /** Called when the holder changes as this replica observes it (`""` after a release), itself included. */
   onNewLeader?: ((identity: string) => unknown) | undefined;
+  /** Default: errors to console.error. */
   log?: Logger | undefined;
 }
 
 /** client-go's `LeaderElectionRecord`: what a Lease's spec holds for leader election. */
 export interface LeaderElectionRecord {
+  /** Who holds the lease; `""` when released. */
   readonly holderIdentity: string;
+  /** How long others wait, from when they first see this record, before taking the lease. */
   readonly leaseDurationSeconds: number;
+  /** When the holder took the lease (MicroTime). */
   readonly acquireTime: string;
+  /** When the holder last renewed it (MicroTime). */
   readonly renewTime: string;
+  /** How many times the lease changed hands. */
   readonly leaseTransitions: number;
 }
 
@@ -70,6 +77,7 @@ const JITTER_FACTOR = 1.2;
  * `renewTime` (MicroTime), `leaseTransitions`.
  */
 export class LeaderElector {
+  /** This replica's identity (the Lease's `holderIdentity` while it leads). */
   readonly identity: string;
   readonly #options: LeaderElectionOptions;
   readonly #leases: TypedResourceClient<typeof leases>;

@@ -4,10 +4,11 @@ import { type Logger, describeError, errorsToConsole, safeLog } from "./logger.j
 
 /** What a {@link Manager} runs: a {@link Controller}, or anything else that starts and stops the same way. */
 export interface Runnable {
+  /** For logs. */
   readonly name: string;
   /** Resolves once running (a controller: caches synced, workers started). */
   start(): Promise<void>;
-  /** Stops, waiting up to `timeoutMs` for work in progress. */
+  /** Stops, waiting up to `timeoutMs` for work in progress; a later call with a shorter timeout hurries a stop under way. */
   stop(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
@@ -16,11 +17,13 @@ export type ManagerLeaderElection = Omit<LeaderElectionOptions, "client" | "log"
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
+  /** The runtime client of the Lease. */
   client: KubeClient;
   /** Run the controllers only while this replica holds the Lease. Default: no election (always run). */
   leaderElection?: ManagerLeaderElection | undefined;
   /** How long a graceful stop waits for running reconciles. Default 30 s (controller-runtime's). */
   gracefulShutdownTimeoutMs?: number | undefined;
+  /** Default: errors to console.error. */
   log?: Logger | undefined;
 }
 

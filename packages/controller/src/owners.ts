@@ -4,14 +4,19 @@ import type { KubernetesObject, OwnerReference } from "@org/k8s-runtime";
 export interface ReconcileRequest {
   /** Undefined for cluster-scoped kinds. */
   readonly namespace?: string | undefined;
+  /** The object's name. */
   readonly name: string;
 }
 
 /** A kind as owner references name it: `apiVersion` (any version of the group matches) and `kind`. */
 export interface KindOf {
+  /** API group (`""` for the core group). */
   readonly group: string;
+  /** Version written into references made for it. */
   readonly version: string;
+  /** The kind (`Deployment`). */
   readonly kind: string;
+  /** Whether its objects live in namespaces. */
   readonly namespaced: boolean;
 }
 

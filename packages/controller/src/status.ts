@@ -45,11 +45,17 @@ export function applyStatus<T extends KubernetesObject>(
 
 /** The fields of a `metav1.Condition` the helpers read; a CRD's own condition type (with a narrower `status`) fits. */
 export interface ConditionLike {
+  /** The condition's type (`Ready`). */
   type: string;
+  /** `True`, `False` or `Unknown`. */
   status: string;
+  /** When `status` last changed (metav1.Time). */
   lastTransitionTime: string;
+  /** Why, machine-readable (CamelCase). */
   reason: string;
+  /** Why, for humans. */
   message: string;
+  /** The `metadata.generation` it was set for. */
   observedGeneration?: number | undefined;
 }
 
