@@ -55,7 +55,9 @@ interface Series {
 
 /**
  * Records `events.k8s.io/v1` Events as client-go's `tools/events` recorder: writes happen in the background (a
- * bounded queue, 8 writers, retried on transport errors), and repeated events aggregate into a series. The first
+ * bounded queue, 8 writers, retried on transport errors), and repeated events aggregate into a series. Unlike
+ * client-go, the writes of one event go in order and a newer state supersedes an older one still queued, so a
+ * series' count never goes back and its patch never races the create of its first occurrence. The first
  * occurrence is created; the second patches `series: { count: 2, lastObservedTime }` onto it; later ones only count
  * locally, and the count reaches the server on the periodic refresh (30 min) or when the series ends (not seen for
  * 6 min), as client-go does, so a hot loop never floods the API. Events are isomorphic when type, reason, action,
@@ -72,7 +74,12 @@ export class EventRecorder {
   readonly #events: TypedResourceClient<typeof eventsResource>;
   readonly #log: Logger;
   readonly #series = new Map<string, Series>();
-  readonly #queue: Event[] = [];
+  /** Writes not yet finished (queued or in flight), bounded by `maxQueued`. */
+  #pending = 0;
+  /** Per event name, the write last queued: writes of one event go in order, and a newer one supersedes older ones still waiting. */
+  readonly #latest = new Map<string, { event: Event; done: Promise<void> }>();
+  /** Writers waiting for one of the {@link WORKERS} slots. */
+  readonly #slots: Array<() => void> = [];
   readonly #maxQueued: number;
   readonly #retryDelayMs: number;
   readonly #finishAfterMs: number;
@@ -127,7 +134,8 @@ export class EventRecorder {
     const known = this.#series.get(key);
     if (!known) {
       this.#series.set(key, { event: occurrence, version: 0 });
-      return this.#enqueue(structuredClone(occurrence));
+      void this.#enqueue(structuredClone(occurrence));
+      return;
     }
     known.version++;
     if (known.event.series) {
@@ -136,12 +144,12 @@ export class EventRecorder {
       return; // written on refresh or when the series finishes
     }
     known.event.series = { count: 2, lastObservedTime: microTime(now) };
-    this.#enqueue(structuredClone(known.event));
+    void this.#enqueue(structuredClone(known.event));
   }
 
   /** Resolves once every queued event has been written (or given up on). */
   flush(): Promise<void> {
-    if (this.#queue.length === 0 && this.#writing === 0) return Promise.resolve();
+    if (this.#pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -152,7 +160,7 @@ export class EventRecorder {
   async stop(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
     if (this.#stopped.signal.aborted) return;
     for (const timer of this.#timers) clearInterval(timer);
-    for (const series of this.#series.values()) if (series.event.series) this.#enqueue(structuredClone(series.event));
+    for (const series of this.#series.values()) if (series.event.series) void this.#enqueue(structuredClone(series.event));
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.flush(), new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 5000)))]);
     clearTimeout(timer);
@@ -166,22 +174,41 @@ export class EventRecorder {
     return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) ? name : crypto.randomUUID();
   }
 
-  #enqueue(event: Event): void {
-    if (this.#queue.length >= this.#maxQueued) {
+  /** Queues a write; resolves when it is done (written, given up on, or superseded). */
+  #enqueue(event: Event): Promise<void> {
+    if (this.#pending >= this.#maxQueued) {
       safeLog(this.#log, "error", "too many queued events; event dropped", { reason: event.reason, regarding: event.regarding?.name });
-      return;
+      return Promise.resolve();
     }
-    this.#queue.push(event);
-    if (this.#writing < WORKERS) void this.#work();
+    this.#pending++;
+    const name = event.metadata!.name!;
+    const previous = this.#latest.get(name)?.done ?? Promise.resolve();
+    const entry = { event, done: Promise.resolve() };
+    entry.done = previous.then(() => this.#write1(name, entry));
+    this.#latest.set(name, entry);
+    return entry.done;
   }
 
-  async #work(): Promise<void> {
-    this.#writing++;
+  /**
+   * Writes one queued event, after the earlier writes of the same event (so a series' patch never races the create
+   * of its first occurrence) and within the writer limit; skipped when a newer state of the same event is queued
+   * behind it (the newer one carries the latest count, and creates the event if it does not exist yet).
+   */
+  async #write1(name: string, entry: { event: Event; done: Promise<void> }): Promise<void> {
     try {
-      for (let event = this.#queue.shift(); event; event = this.#queue.shift()) await this.#attempt(event);
+      if (this.#latest.get(name) !== entry) return;
+      if (this.#writing >= WORKERS) await new Promise<void>((resolve) => this.#slots.push(resolve));
+      this.#writing++;
+      try {
+        await this.#attempt(entry.event);
+      } finally {
+        this.#writing--;
+        this.#slots.shift()?.();
+      }
     } finally {
-      this.#writing--;
-      if (this.#writing === 0 && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      if (this.#latest.get(name) === entry) this.#latest.delete(name);
+      this.#pending--;
+      if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 
@@ -241,14 +268,14 @@ export class EventRecorder {
       const last = Date.parse(series.event.series?.lastObservedTime ?? series.event.eventTime);
       if (last >= cutoff) continue;
       const version = series.version;
-      if (series.event.series && !(await this.#attempt(structuredClone(series.event)))) continue;
+      if (series.event.series) await this.#enqueue(structuredClone(series.event));
       if (this.#series.get(key) === series && series.version === version) this.#series.delete(key);
     }
   }
 
   /** client-go's `refreshExistingEventSeries`: every series' count is written. */
   async #refreshSeries(): Promise<void> {
-    for (const series of [...this.#series.values()]) if (series.event.series) this.#enqueue(structuredClone(series.event));
+    for (const series of [...this.#series.values()]) if (series.event.series) void this.#enqueue(structuredClone(series.event));
   }
 }
 
