@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { LeaderElector, type LeaderElectionOptions } from "./leader-election.js";
 import type { Logger } from "./logger.js";
 import { clusterClient, createNamespace, deleteNamespace, uniqueNamespace } from "./test/cluster.js";
+import { watchLease } from "./test/lease-history.js";
 import { PausableProxy } from "./test/pausable-proxy.js";
 
 // Leader election in one process, several electors, against the shared whole cluster's API server. The three-process
@@ -58,29 +59,13 @@ async function candidate(identity: string, name: string, timing: Partial<LeaderE
   return c as Candidate;
 }
 
-/** Every change of the Lease as a watch sees it, with the time it was seen. */
-function watchLease(name: string) {
-  const history: Array<{ at: number; spec: NonNullable<Lease["spec"]> }> = [];
-  const stop = new AbortController();
-  const done = (async () => {
-    try {
-      for await (const event of k8s.coordination.v1.leases.watch({ namespace: ns, fieldSelector: `metadata.name=${name}`, signal: stop.signal })) {
-        if (event.type !== "DELETED") history.push({ at: performance.now(), spec: { ...event.object.spec } });
-      }
-    } catch (error) {
-      if (!stop.signal.aborted) throw error;
-    }
-  })();
-  return { history, stop: async () => (stop.abort(), await done) };
-}
-
 const holders = (history: Array<{ spec: NonNullable<Lease["spec"]> }>) =>
   history.map((h) => h.spec.holderIdentity ?? "").filter((holder, i, all) => i === 0 || all[i - 1] !== holder);
 
 describe("LeaderElector on a real Lease", () => {
   it("elects exactly one of three, which writes client-go's record and renews it; everyone observes the leader", async () => {
     const timing = { leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 };
-    const watch = watchLease("three");
+    const watch = watchLease(k8s, ns, "three");
     const candidates = await Promise.all(["one", "two", "three"].map((id) => candidate(id, "three", timing)));
     await vi.waitFor(() => expect(candidates.filter((c) => c.startedAt !== undefined)).toHaveLength(1), { timeout: 15_000, interval: 50 });
     await new Promise((r) => setTimeout(r, 3000)); // a few renewals and acquire attempts later...
@@ -114,7 +99,7 @@ describe("LeaderElector on a real Lease", () => {
     const proxy = new PausableProxy({ host: "127.0.0.1", port: Number(new URL(shared.server).port) });
     await proxy.start();
     try {
-      const watch = watchLease("partition");
+      const watch = watchLease(k8s, ns, "partition");
       const a = await candidate("cut-off", "partition", timing, proxy.url);
       await vi.waitFor(() => expect(a.startedAt).toBeDefined(), { timeout: 15_000, interval: 50 });
       const b = await candidate("standby", "partition", timing);
@@ -154,7 +139,7 @@ describe("LeaderElector on a real Lease", () => {
 
   it("releases on shutdown (ReleaseOnCancel), so a standby takes over at its next attempt, not after leaseDuration", async () => {
     const timing = {}; // client-go's defaults: 15 s, 10 s, 2 s
-    const watch = watchLease("handover");
+    const watch = watchLease(k8s, ns, "handover");
     const a = await candidate("first", "handover", timing);
     await vi.waitFor(() => expect(a.startedAt).toBeDefined(), { timeout: 15_000, interval: 50 });
     const b = await candidate("second", "handover", timing);

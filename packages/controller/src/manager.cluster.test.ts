@@ -1,11 +1,11 @@
 import type { Kube } from "@org/k8s-core";
-import type { Lease } from "@org/k8s-core/coordination.k8s.io/v1";
 import { configMaps } from "@org/k8s-core/core/v1";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { Controller, type Reconciler } from "./controller.js";
 import type { Logger } from "./logger.js";
 import { LeaderElectionLostError, Manager } from "./manager.js";
 import { clusterClient, createNamespace, deleteNamespace, uniqueNamespace } from "./test/cluster.js";
+import { watchLease } from "./test/lease-history.js";
 import { PausableProxy } from "./test/pausable-proxy.js";
 import type { ConfigMap } from "@org/k8s-core/core/v1";
 
@@ -43,24 +43,10 @@ function slowController(client: Kube, holdMs: number) {
   return { controller, record };
 }
 
-function watchLease(name: string) {
-  const history: Array<{ seenAt: number; spec: NonNullable<Lease["spec"]> }> = [];
-  const stop = new AbortController();
-  const done = (async () => {
-    try {
-      for await (const event of k8s.coordination.v1.leases.watch({ namespace: ns, fieldSelector: `metadata.name=${name}`, signal: stop.signal })) {
-        history.push({ seenAt: Date.now(), spec: { ...event.object.spec } });
-      }
-    } catch (error) {
-      if (!stop.signal.aborted) throw error;
-    }
-  })();
-  return { history, stop: async () => (stop.abort(), await done) };
-}
 
 describe("Manager", () => {
   it("on shutdown finishes running reconciles while it still holds the lease, then releases it", async () => {
-    const watch = watchLease("graceful");
+    const watch = watchLease(k8s, ns, "graceful");
     const { controller, record } = slowController(k8s, 1500);
     const manager = new Manager({ client: k8s.client, log: quiet, leaderElection: { namespace: ns, name: "graceful", identity: "graceful-1", ...timing } }).add(controller);
     const stop = new AbortController();
@@ -71,7 +57,7 @@ describe("Manager", () => {
     expect(record.abortedBy).toBeUndefined(); // it finished: 1.5 s is within the 30 s grace
     await vi.waitFor(() => expect(watch.history.some((h) => h.spec.holderIdentity === "")).toBe(true), { timeout: 10_000, interval: 20 });
     const release = watch.history.find((h) => h.spec.holderIdentity === "")!;
-    expect(release.seenAt).toBeGreaterThanOrEqual(record.ended);
+    expect(release.seenAtWall).toBeGreaterThanOrEqual(record.ended);
     // The holder renewed until the work was done, releasing only afterwards.
     const renewals = watch.history.filter((h) => h.spec.holderIdentity === "graceful-1").map((h) => Date.parse(h.spec.renewTime!));
     expect(Math.max(...renewals)).toBeGreaterThan(record.started);
