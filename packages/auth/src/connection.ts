@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
-import { type RequestDescription, TransportError, defaultUserAgent, defineErrorKind, hasErrorKind, innermostCause } from "@org/k8s-runtime";
+import { type RequestDescription, TransportError, defaultUserAgent, defineErrorKind, followSignal, hasErrorKind, innermostCause } from "@org/k8s-runtime";
 import { type ExecAuthenticator, type ExecCredentials, sharedExecAuthenticator } from "./credentials/exec-plugin.js";
 import { OidcAuthenticator } from "./credentials/oidc.js";
 import { caBundleProblem, keyPairProblem } from "./credentials/pem.js";
@@ -100,6 +100,8 @@ export class KubeConnection implements Connection {
   #agentKey: string | undefined;
   readonly #headerLines: Record<string, string[]> | undefined;
   #closed = false;
+  /** Exchanges in flight, so that close() can end them (streams included) instead of leaving them running. */
+  readonly #inflight = new Set<AbortController>();
   /** Current TLS material (files are re-read at most once a second) and its printable, redacting view. */
   #tls: ConnectionTls;
   #tlsView: ConnectionTls;
@@ -267,7 +269,7 @@ export class KubeConnection implements Connection {
     callerHeaders: Record<string, string>,
     signal: AbortSignal | null | undefined,
     stream: boolean,
-    send: (headers: Record<string, string>, options: SendOptions) => Promise<R>,
+    send: (headers: Record<string, string>, options: SendOptions, signal: AbortSignal) => Promise<R>,
   ): Promise<R> {
     if (this.#closed) throw new ConnectionError(`the connection to ${this.server} is closed`, request, { code: "ERR_CONNECTION_CLOSED" });
     if (this.#proxyError) throw new ConnectionError(`${request.method} ${request.url}: ${this.#proxyError.message}`, request, { code: "ERR_PROXY_REFUSED", retryable: false });
@@ -278,12 +280,21 @@ export class KubeConnection implements Connection {
     if (sent.authorization && !callerAuthorization) headers["authorization"] = sent.authorization;
     if (this.#config.disableCompression) headers["accept-encoding"] = "identity";
     headers["user-agent"] ??= defaultUserAgent();
+    // The exchange's own signal follows the caller's and is aborted by close().
+    const exchange = new AbortController();
+    const unfollow = followSignal(signal, exchange);
+    this.#inflight.add(exchange);
+    const settled = () => {
+      unfollow();
+      this.#inflight.delete(exchange);
+    };
     let res: R;
     try {
       const agents = this.#agentFor(sent.exec);
-      res = await send(headers, { agent: stream ? agents.streamAgent : agents.agent, headerLines: this.#headerLines });
+      res = await send(headers, { agent: stream ? agents.streamAgent : agents.agent, headerLines: this.#headerLines, onSettled: settled }, exchange.signal);
     } catch (error) {
-      if (signal?.aborted) throw error;
+      settled();
+      if (exchange.signal.aborted) throw exchange.signal.reason; // the caller's reason, or close()'s
       throw connectionError(error, request, this.describe());
     }
     if (res.status === 401 && !callerAuthorization) {
@@ -312,7 +323,7 @@ export class KubeConnection implements Connection {
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of new Headers(requestInit.headers)) headers[name] = value;
-    return this.#send({ method, url }, headers, requestInit.signal, false, (sent, options) => httpFetch(new URL(url), { ...requestInit, headers: sent }, options));
+    return this.#send({ method, url }, headers, requestInit.signal, false, (sent, options, signal) => httpFetch(new URL(url), { ...requestInit, headers: sent, signal }, options));
   };
 
   request = async (input: string, init: HttpRequestInit = {}): Promise<HttpResponse> => {
@@ -320,7 +331,7 @@ export class KubeConnection implements Connection {
     const url = this.#url(input, method);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
-    return this.#send({ method, url }, headers, init.signal, init.stream === true, (sent, options) => sendRequest(new URL(url), { ...init, headers: sent }, options));
+    return this.#send({ method, url }, headers, init.signal, init.stream === true, (sent, options, signal) => sendRequest(new URL(url), { ...init, headers: sent, signal }, options));
   };
 
   describe(): string {
@@ -331,8 +342,16 @@ export class KubeConnection implements Connection {
     return `${this.server} as ${who} (${this.authKind}${as})${where}${proxy}`;
   }
 
+  /**
+   * Closes the connection: requests in flight end (watches and log streams included) with a ConnectionError whose
+   * `code` is `ERR_CONNECTION_CLOSED`, and so does any request made afterwards; the pool's idle sockets close.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const exchange of [...this.#inflight]) {
+      exchange.abort(new ConnectionError(`the connection to ${this.server} was closed`, { method: "", url: this.server }, { code: "ERR_CONNECTION_CLOSED" }));
+    }
+    this.#inflight.clear();
     this.#agent?.close();
     this.#agent = undefined;
   }

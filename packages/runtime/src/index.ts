@@ -40,9 +40,10 @@ export type {
 export { Informer, InformerOverflowError, InformerStoppedError, waitForSync } from "./informer.js";
 export type { IndexFunction, InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
-export { ShortWatchError, WatchIdleError, watcher } from "./watcher.js";
+export { ShortWatchError, watcher } from "./watcher.js";
 export type { ListWatchSource, RawWatchEvent, WatcherEvent, WatcherOptions } from "./watcher.js";
 export { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js";
+export { followSignal } from "./signals.js";
 export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
 export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";

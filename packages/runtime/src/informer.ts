@@ -1,4 +1,5 @@
 import { type ExponentialBackoffOptions, exponentialBackoff, sleep } from "./backoff.js";
+import { defineErrorKind } from "./error-kind.js";
 import { KubernetesError } from "./errors.js";
 import type { ListScopeOptions, ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject } from "./types.js";
@@ -58,12 +59,16 @@ export type InformerOptions<N extends boolean, T = KubernetesObject> = ListScope
 
 /** A consumer fell further behind than `maxQueuedEvents` and was dropped. */
 export class InformerOverflowError extends Error {
-  override readonly name = "InformerOverflowError";
+  static {
+    defineErrorKind(this, "InformerOverflowError");
+  }
 }
 
 /** The informer was stopped (or its signal aborted) before its cache synced. */
 export class InformerStoppedError extends Error {
-  override readonly name = "InformerStoppedError";
+  static {
+    defineErrorKind(this, "InformerStoppedError");
+  }
 }
 
 /** A consumer callback; when it returns a promise, the next event waits for it. */

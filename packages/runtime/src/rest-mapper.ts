@@ -1,4 +1,5 @@
 import type { CallOptions, Transport } from "./transport.js";
+import { defineErrorKind } from "./error-kind.js";
 import type { GroupVersionKind, SubresourceDescriptor } from "./types.js";
 import { groupVersionPath } from "./url.js";
 
@@ -24,7 +25,9 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
 
 /** A kind (or group-version) the server does not serve; the message says what it does serve. */
 export class UnknownKindError extends Error {
-  override readonly name = "UnknownKindError";
+  static {
+    defineErrorKind(this, "UnknownKindError");
+  }
   constructor(
     message: string,
     readonly apiVersion: string,

@@ -2,7 +2,7 @@ import { KubernetesError, TransportError, errorFromResponse } from "./errors.js"
 import type { Transport } from "./transport.js";
 import type { Bookmark, BookmarkEvent, KubernetesObject, ObjectEvent, Status, WatchEvent } from "./types.js";
 import { type Query, queryString } from "./url.js";
-import { INITIAL_EVENTS_END, type ListWatchSource, type RawWatchEvent, WatchIdleError, watcher } from "./watcher.js";
+import { INITIAL_EVENTS_END, type ListWatchSource, type RawWatchEvent, watcher } from "./watcher.js";
 
 /** Options of a watch. */
 export interface WatchOptions {
@@ -47,26 +47,6 @@ export async function* readLines(body: AsyncIterable<Uint8Array>): AsyncGenerato
   if (buffered.trim()) yield buffered;
 }
 
-/** Wraps a body so that a read waiting longer than `idleTimeoutMs` fails with {@link WatchIdleError}. */
-async function* idleLimited(body: AsyncIterable<Uint8Array>, idleTimeoutMs: number, cancel: () => void, what: string): AsyncGenerator<Uint8Array> {
-  const iterator = body[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), idleTimeoutMs)));
-      const next = await Promise.race([iterator.next(), idle]).finally(() => clearTimeout(timer));
-      if (next === "idle") {
-        cancel();
-        throw new WatchIdleError(`${what}: no data for ${Math.round(idleTimeoutMs / 1000)} s, longer than the watch's server-side timeout; the connection is taken for lost`);
-      }
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
-}
-
 /**
  * One watch request as a stream of events: resolves once the server answered; `ERROR` events are thrown as the
  * typed error of their Status (ResourceExpiredError for 410); a silent stream fails after `idleTimeoutMs`; leaving
@@ -79,12 +59,13 @@ export async function openWatchStream<T>(
   options: { idleTimeoutMs: number; signal: AbortSignal },
 ): Promise<AsyncIterable<RawWatchEvent<T>>> {
   const url = path + queryString({ ...query, watch: true, allowWatchBookmarks: true });
-  const res = await transport.request({ method: "GET", path: url, stream: true, signal: options.signal });
+  // A stream silent for longer than idleTimeoutMs fails with a retryable TransportError (ETIMEDOUT): the transport's.
+  const res = await transport.request({ method: "GET", path: url, stream: true, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal });
   const described = { method: "GET", url: `${transport.connection.server}${url}` };
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        for await (const line of readLines(idleLimited(res.body, options.idleTimeoutMs, () => res.cancel(), `GET ${described.url}`))) {
+        for await (const line of readLines(res.body)) {
           const event = JSON.parse(line) as { type: string; object: T | Status };
           if (event.type === "ERROR") {
             const status = event.object as Status;
@@ -93,7 +74,7 @@ export async function openWatchStream<T>(
           yield event as RawWatchEvent<T>;
         }
       } catch (error) {
-        if (options.signal.aborted || error instanceof KubernetesError || error instanceof TransportError || error instanceof WatchIdleError) throw error;
+        if (options.signal.aborted || error instanceof KubernetesError || error instanceof TransportError) throw error;
         // The body broke off (a reset, a cut proxy): a lost connection, which the state machine resumes from.
         throw new TransportError(`${described.method} ${described.url}: the connection broke while the watch was read (${(error as Error).message})`, described, { cause: error });
       } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exponentialBackoff } from "./backoff.js";
-import { ResourceExpiredError } from "./errors.js";
+import { ResourceExpiredError, TransportError } from "./errors.js";
 import {
   type Item,
   ScriptedSource,
@@ -168,13 +168,13 @@ describe("watcher: watching", () => {
   });
 
   it("re-watches from the same point after 429, 5xx, an InternalError event, a reset or a silent stream", async () => {
-    const { WatchIdleError } = await import("./watcher.js");
+    const idle = new TransportError("GET https://test/api/v1/configmaps: no data for 10500 ms", { method: "GET", url: "https://test/api/v1/configmaps" }, { code: "ETIMEDOUT" });
     const { source, w } = fromVersion([
       { openError: status(429, "TooManyRequests") },
       { openError: status(503, "ServiceUnavailable") },
       { steps: [added(item("a", "101")), { fail: status(500, "InternalError") }] },
       { steps: [{ fail: reset() }] },
-      { steps: [{ fail: new WatchIdleError("no data") }] },
+      { steps: [{ fail: idle }] },
       { steps: [modified(item("a", "102"))] },
     ]);
     expect(await w.take(7)).toEqual([
@@ -183,7 +183,7 @@ describe("watcher: watching", () => {
       "added a@101",
       "error(watch) KubernetesError",
       "error(watch) TransportError",
-      "error(watch) WatchIdleError",
+      "error(watch) TransportError",
       "modified a@102",
     ]);
     expect(source.watchCalls.map((c) => c.resourceVersion)).toEqual(["100", "100", "100", "101", "101", "101"]);

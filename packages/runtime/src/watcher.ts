@@ -17,6 +17,7 @@
  * initial state (initial events are not ordered by resourceVersion). Terminal errors (credentials, a closed
  * connection, 4xx answers where retrying cannot help) end the iteration by throwing.
  */
+import { defineErrorKind } from "./error-kind.js";
 import { type Backoff, exponentialBackoff, sleep } from "./backoff.js";
 import { KubernetesError, ResourceExpiredError, TransportError } from "./errors.js";
 import type { Bookmark, KubernetesList, KubernetesObject } from "./types.js";
@@ -99,13 +100,11 @@ const SHORT_WATCH_MS = 1000;
 
 /** A watch that closed within a second without a single event: client-go's "very short watch", a failure. */
 export class ShortWatchError extends Error {
-  override readonly name = "ShortWatchError";
+  static {
+    defineErrorKind(this, "ShortWatchError");
+  }
 }
 
-/** A watch stream that stayed silent past its server-side timeout: the connection is taken for lost. */
-export class WatchIdleError extends Error {
-  override readonly name = "WatchIdleError";
-}
 
 const aborted = (signal: AbortSignal | undefined) => signal?.aborted === true;
 const bookmarkAt = (resourceVersion: string): Bookmark => ({ metadata: { resourceVersion } });
@@ -123,7 +122,7 @@ function classify(error: unknown, phase: "initial" | "watch"): "terminal" | "exp
     if (code === "ERR_CONNECTION_CLOSED" || (error as { retryable?: unknown }).retryable === false) return "terminal";
     return phase === "watch" ? "rewatch" : "relist";
   }
-  if (error instanceof ShortWatchError || error instanceof WatchIdleError) return phase === "watch" ? "rewatch" : "relist";
+  if (error instanceof ShortWatchError) return phase === "watch" ? "rewatch" : "relist";
   return "terminal"; // credentials, programming errors: retrying cannot help
 }
 

@@ -12,6 +12,8 @@ export interface SendOptions {
   agent?: Agent | undefined;
   /** Headers sent as one line per value (`Impersonate-Group: a`, `Impersonate-Group: b`), which `Headers` would join. */
   headerLines?: Readonly<Record<string, readonly string[]>> | undefined;
+  /** Called once when the exchange is over: failed, or its response body ended, failed or was discarded. */
+  onSettled?: (() => void) | undefined;
 }
 
 /** Methods Go's transport re-sends after a kept-alive socket turned out to be closed. */
@@ -142,7 +144,14 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
       stream?.destroy(reason);
       req.destroy(reason);
     };
-    const settled = () => signal?.removeEventListener("abort", onAbort);
+    let over = false;
+    const settled = () => {
+      signal?.removeEventListener("abort", onAbort);
+      if (!over) {
+        over = true;
+        options.onSettled?.();
+      }
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     req.once("error", (error) => {
       settled();
@@ -150,7 +159,10 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
       // replayable request (GET, HEAD, ...) once more on a fresh socket, and so do we.
       const code = (error as { code?: string }).code;
       const stale = req.reusedSocket && (code === "ECONNRESET" || code === "EPIPE");
-      if (stale && !retry && REPLAYABLE.has(method) && !signal?.aborted) return attempt(true, resolve, reject);
+      if (stale && !retry && REPLAYABLE.has(method) && !signal?.aborted) {
+        over = false; // the exchange goes on with the next attempt
+        return attempt(true, resolve, reject);
+      }
       reject(failure(error));
     });
     req.once("response", (res) => {
