@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiRequest, createNamespace } from "../../packages/testenv/src/index.js";
-import { poll } from "../../packages/testenv/src/wait-for.js";
+import { apiRequest, createNamespace } from "@org/k8s-testenv";
+import { poll } from "@org/k8s-testenv";
 // @ts-expect-error plain .mjs helpers of the benchmark driver, without type declarations
 import { copyScenarios, repo, runScenario } from "./lib.mjs";
 

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateCertificateAuthority } from "../../testenv/src/index.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 import { loadConnection } from "./load-connection.js";
 import { type Scratch, scratch, simpleConfig } from "./testing/tmp.js";
 

@@ -8,9 +8,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { isAlive } from "../../../scripts/vitest/kubectl.js";
 import { readmeExamples, typecheckExamples, writeRunnableExample } from "../../../scripts/vitest/readme-examples.js";
-import { startConnectProxy, startSocks5Proxy } from "../../auth/src/testing/proxies.js";
-import { PodScripts, createNamespace } from "../../testenv/src/index.js";
-import { poll } from "../../testenv/src/wait-for.js";
+import { startConnectProxy, startSocks5Proxy } from "@org/k8s-test-tools";
+import { PodScripts, createNamespace } from "@org/k8s-testenv";
+import { poll } from "@org/k8s-testenv";
 import {
   type ByteDuplex,
   type ByteReadable,

@@ -153,6 +153,11 @@ export interface RequestSpec extends CallOptions {
   headerTimeoutMs?: number | undefined;
   /** Streams: fail when no body data arrived for this long (a watch: `timeoutSeconds` plus a margin). Default: none. */
   idleTimeoutMs?: number | undefined;
+  /**
+   * Return an error answer (after the retries the policy allows) instead of throwing it as a KubernetesError: for
+   * callers that read error bodies themselves (the openapi-fetch client of `fetchClient()`).
+   */
+  returnErrors?: boolean | undefined;
 }
 
 /** An upgrade as {@link Transport.upgrade} sends it (exec, attach, port-forward). */
@@ -464,7 +469,7 @@ export class Transport {
       const delay = wait === undefined ? 0 : jittered(Math.min(wait * 1000, this.retry.maxDelayMs), 0.1);
       const retrying = (res.status === 429 || res.status >= 500) && wait !== undefined && retriesLeft && scope.fits(delay);
       observeResponse(observer, res, started, retrying);
-      if (res.status >= 200 && res.status < 300) return this.#wrap(res, scope, spec, observer);
+      if ((res.status >= 200 && res.status < 300) || (spec.returnErrors && !retrying)) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
         await res.text().catch(() => ""); // read the (small) Status to the end, so the socket goes back to the pool
         await scope.wait(delay, limited); // retries are throttled too, as client-go's
