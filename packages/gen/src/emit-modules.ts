@@ -1,12 +1,11 @@
 import { commentSafe } from "./doc-comments.js";
 import { EmitPool } from "./emit-pool.js";
-import { type EmitTask, SCHEMAS_DIR, fromGroupVersionDir } from "./emit-tasks.js";
-import { schemaTypeNames } from "./emit-types.js";
+import { type EmitTask, SCHEMAS_DIR, fromGroupVersionDir } from "./emit-task.js";
 import { nameInlineSchemas } from "./inline-schemas.js";
 import { NameRegistry, groupProperty, groupVersionTypePrefix, resourceAccessor, typeName, versionProperty } from "./naming.js";
 import { type GroupVersionDocument, type GroupVersionKind, HTTP_METHODS, type OpenApiDocument, type PathItemObject, groupVersionDir } from "./openapi.js";
 import { type ResourceInfo, extractResources } from "./resources.js";
-import { type SchemaNamespaces, collectSchemas, prepareSchema, schemaNamespace, schemaShortName } from "./schemas.js";
+import { type SchemaNamespaces, collectSchemas, prepareSchema, schemaNamespace, schemaShortName, schemaTypeNames } from "./schemas.js";
 
 /** Generated files: path relative to the output directory → content. */
 export type GeneratedFiles = Map<string, string>;

@@ -1,14 +1,17 @@
 /**
- * Runs emit tasks on worker threads, one per core (a generation of 200 CRDs is a few hundred independent modules).
- * Workers start when the pool is made, so loading TypeScript and openapi-typescript in them overlaps the download
- * and parsing of the documents. With one job, or when the worker script is not there (running from sources, as the
- * unit tests do), tasks run on the calling thread: the same code, the same output.
+ * Runs emit tasks on the calling thread and on worker threads, one thread per core in all (a generation of 200 CRDs
+ * is a few hundred independent modules). Workers start when the pool is made, so loading TypeScript and
+ * openapi-typescript in them overlaps the download and parsing of the documents; the calling thread loads them when
+ * the first task runs. On 2 cores that is one worker: each thread pays for loading TypeScript, warming it up and its
+ * own heap, so a second worker cost more CPU time and memory than it saved. With one job, or when the worker script
+ * is not there (running from sources, as the unit tests do), every task runs on the calling thread: the same code,
+ * the same output.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type EmitTask, runEmitTask } from "./emit-tasks.js";
+import type { EmitTask } from "./emit-task.js";
 
 interface Pending {
   resolve: (text: string) => void;
@@ -27,6 +30,11 @@ function revive(error: { name: string; message: string; stack?: string }): Error
   const revived = new (classes[error.name] ?? Error)(error.message);
   if (error.stack) revived.stack = error.stack;
   return revived;
+}
+
+/** A task's size, to start with the largest: the number of schemas, or of paths. */
+function weight(task: EmitTask): number {
+  return task.kind === "schemas" ? task.schemas.length : Object.keys(task.document.paths ?? {}).length;
 }
 
 class EmitWorker {
@@ -69,7 +77,7 @@ class EmitWorker {
 
 /** Options of {@link EmitPool.start}. */
 export interface EmitPoolOptions {
-  /** Threads to emit on. Default: the cores available (`os.availableParallelism()`); 1 runs on the calling thread. */
+  /** Threads to emit on, the calling one included. Default: the cores available (`os.availableParallelism()`). */
   jobs?: number;
 }
 
@@ -83,35 +91,49 @@ export class EmitPool {
   static start(options: EmitPoolOptions = {}): EmitPool {
     const jobs = options.jobs ?? availableParallelism();
     const script = jobs > 1 ? workerScript() : undefined;
-    return new EmitPool(script ? Array.from({ length: jobs }, () => new EmitWorker(script)) : []);
+    return new EmitPool(script ? Array.from({ length: jobs - 1 }, () => new EmitWorker(script)) : []);
   }
 
-  /** Threads in use (0: the calling thread). */
+  /** Threads in use, the calling one included. */
   get size(): number {
-    return this.#workers.length;
+    return this.#workers.length + 1;
   }
 
   /**
    * Runs every task; `onDone` sees each result as it arrives. The largest tasks go first, each to the next free
-   * thread, so one large namespace does not finish last alone.
+   * thread, so one large namespace does not finish last alone. A worker always has a second task waiting, so it
+   * does not idle while the calling thread is busy with one of its own.
    */
   async runAll(tasks: readonly EmitTask[], onDone: (index: number, text: string) => void): Promise<void> {
+    const { runEmitTask } = await import("./run-emit-task.js");
     if (this.#workers.length === 0) {
       tasks.forEach((task, index) => onDone(index, runEmitTask(task)));
       return;
     }
-    const queue = tasks.map((task, index) => ({ index, json: JSON.stringify(task) })).sort((a, b) => b.json.length - a.json.length || a.index - b.index);
+    const queue = tasks.map((task, index) => ({ index, task })).sort((a, b) => weight(b.task) - weight(a.task) || a.index - b.index);
     let failure: Error | undefined;
-    const drain = async (worker: EmitWorker) => {
+    const fromWorker = async (worker: EmitWorker) => {
       for (let item = queue.shift(); item && !failure; item = queue.shift()) {
         try {
-          onDone(item.index, await worker.run(item.json));
+          onDone(item.index, await worker.run(JSON.stringify(item.task)));
         } catch (error) {
           failure ??= error as Error;
         }
       }
     };
-    await Promise.all(this.#workers.map(drain));
+    const here = async () => {
+      for (let item = queue.shift(); item && !failure; item = queue.shift()) {
+        onDone(item.index, runEmitTask(item.task));
+        await new Promise((resolve) => setImmediate(resolve)); // let the workers' results in
+      }
+    };
+    const running = this.#workers.flatMap((worker) => [fromWorker(worker), fromWorker(worker)]);
+    try {
+      await here();
+    } catch (error) {
+      failure ??= error as Error;
+    }
+    await Promise.all(running);
     if (failure) throw failure;
   }
 

@@ -1,6 +1,7 @@
 /** Worker thread entry of {@link EmitPool}: runs the emit tasks it is sent, one at a time. */
 import { parentPort } from "node:worker_threads";
-import { type EmitTask, runEmitTask } from "./emit-tasks.js";
+import type { EmitTask } from "./emit-task.js";
+import { runEmitTask } from "./run-emit-task.js";
 
 parentPort!.on("message", ({ id, task }: { id: number; task: string }) => {
   try {

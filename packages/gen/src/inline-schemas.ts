@@ -52,9 +52,9 @@ const isCandidate = (node: Node) => node.$ref === undefined && isObject(node.pro
 const sortedKeys = (object: object) => Object.keys(object).sort();
 
 /**
- * Structural keys, computed once per node: `shape` (type keys only) and `full` (with the node's own doc keys). Each
- * distinct key is interned as a number, so a parent's key holds its children's numbers, not their text: keys stay
- * small however deep the tree.
+ * Structural keys, computed once per node: `shape` (type keys only) and `full` (with the node's own doc keys). Every
+ * distinct key, and every distinct value (a description, an enum), is interned as a number, so a key is a short list
+ * of numbers however deep the tree and however long its descriptions.
  */
 class Keys {
   readonly #ids = new Map<string, number>();
@@ -64,7 +64,9 @@ class Keys {
   shape(node: Node): number {
     let id = this.#shape.get(node);
     if (id === undefined) {
-      id = this.#intern(JSON.stringify(TYPE_KEYS.filter((k) => node[k] !== undefined).map((k) => [k, this.#value(k, node[k])])));
+      let key = "s";
+      for (const k of TYPE_KEYS) if (node[k] !== undefined) key += `,${k}:${this.#value(k, node[k])}`;
+      id = this.#intern(key);
       this.#shape.set(node, id);
     }
     return id;
@@ -73,8 +75,9 @@ class Keys {
   full(node: Node): number {
     let id = this.#full.get(node);
     if (id === undefined) {
-      const docs = DOC_KEYS.map((k) => node[k] ?? null);
-      id = this.#intern(JSON.stringify(node.$ref !== undefined ? ["$ref", node.$ref, docs] : [this.shape(node), docs]));
+      let key = node.$ref !== undefined ? `r${this.#intern(node.$ref)}` : `f${this.shape(node)}`;
+      for (const k of DOC_KEYS) if (node[k] !== undefined) key += `,${k}:${this.#data(node[k])}`;
+      id = this.#intern(key);
       this.#full.set(node, id);
     }
     return id;
@@ -86,11 +89,20 @@ class Keys {
     return id;
   }
 
-  #value(key: string, value: unknown): unknown {
-    if (SCHEMA_KEYS.has(key)) return isObject(value) ? this.full(value) : value;
-    if (SCHEMA_MAP_KEYS.has(key) && isObject(value)) return sortedKeys(value).map((k) => [k, isObject(value[k]) ? this.full(value[k] as Node) : value[k]]);
-    if (SCHEMA_LIST_KEYS.has(key) && Array.isArray(value)) return value.map((item) => (isObject(item) ? this.full(item) : item));
-    return value;
+  /** A plain value (description, enum, default) as its number. */
+  #data(value: unknown): number {
+    return this.#intern(typeof value === "string" ? `"${value}` : JSON.stringify(value));
+  }
+
+  #value(key: string, value: unknown): string | number {
+    if (SCHEMA_KEYS.has(key)) return isObject(value) ? this.full(value) : this.#data(value);
+    if (SCHEMA_MAP_KEYS.has(key) && isObject(value)) {
+      let key = "{";
+      for (const k of sortedKeys(value)) key += `${this.#data(k)}=${isObject(value[k]) ? this.full(value[k] as Node) : `d${this.#data(value[k])}`};`;
+      return this.#intern(key);
+    }
+    if (SCHEMA_LIST_KEYS.has(key) && Array.isArray(value)) return this.#intern(`[${value.map((item) => (isObject(item) ? this.full(item) : `d${this.#data(item)}`)).join(";")}`);
+    return this.#data(value);
   }
 }
 
