@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { treeHash } from "./tree-hash.test-helper.js";
 
 // The built CLI, run as a user would. `pnpm test` builds every package before vitest runs.
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -51,6 +52,9 @@ describe("k8s-gen CLI", () => {
     const noOut = await run([]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain("--out DIR is required");
+    const jobs = await run(["--out", join(work, "x"), "--jobs", "0"]);
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toContain('--jobs must be a positive integer, got "0"');
   });
 
   it("packages/core is up to date with the pinned control plane (what CI checks)", async () => {
@@ -67,6 +71,15 @@ describe("k8s-gen CLI", () => {
     expect(existsSync(join(out, "apps/v1/index.ts"))).toBe(true);
     const quiet = await run(["--out", out, "--kubeconfig", cp.kubeconfigPath, "--groups", "core,apps", "--quiet"]);
     expect(quiet).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  it("writes the same bytes on worker threads as on the calling thread alone", async () => {
+    const threads = await run(["--out", join(work, "jobs3"), "--from", join(work, "spec"), "--jobs", "3", "--quiet"]);
+    const alone = await run(["--out", join(work, "jobs1"), "--from", join(work, "spec"), "--jobs", "1", "--quiet"]);
+    expect(threads).toMatchObject({ code: 0, stderr: "" });
+    expect(alone).toMatchObject({ code: 0, stderr: "" });
+    expect(treeHash(join(work, "jobs3"))).toBe(treeHash(join(work, "jobs1")));
+    expect(treeHash(join(work, "jobs1"))).toBe(treeHash(join(work, "out")));
   });
 
   it("names the URL it tried when the cluster is unreachable (exit 3)", async () => {

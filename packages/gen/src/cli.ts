@@ -27,6 +27,7 @@ Options:
   --cache-dir DIR       cache of downloaded documents by hash (default ~/.cache/k8s-sdk/openapi)
   --no-cache            do not read or write the document cache
   --concurrency N       parallel downloads (default 4)
+  --jobs N              threads that write modules (default: the cores available; 1: no worker threads)
   --check               write nothing; exit 1 and list the files that would change
   --quiet               no progress or summary on stderr
   -h, --help            this help
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
         "cache-dir": { type: "string" },
         "no-cache": { type: "boolean" },
         concurrency: { type: "string" },
+        jobs: { type: "string" },
         check: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -78,6 +80,11 @@ async function main(argv: string[]): Promise<number> {
   const concurrency = args.concurrency === undefined ? 4 : Number(args.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     process.stderr.write(`k8s-gen: --concurrency must be a positive integer, got ${JSON.stringify(args.concurrency)}\n`);
+    return EXIT.usage;
+  }
+  const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
+    process.stderr.write(`k8s-gen: --jobs must be a positive integer, got ${JSON.stringify(args.jobs)}\n`);
     return EXIT.usage;
   }
   if (args.from && (args.kubeconfig || args.context)) {
@@ -117,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       ...(cacheDir ? { cacheDir } : {}),
       check: args.check === true,
       concurrency,
+      ...(jobs === undefined ? {} : { jobs }),
       onDownloadProgress: (p) => progress.download(p),
       onGenerateProgress: (done, total) => progress.generate(done, total),
     });

@@ -50,13 +50,16 @@ describe("generateFiles: names a person would write, and code that parses", () =
   it("exports named types only, with prose docs", async () => {
     const files = await generateFiles([crdDocument("example.com", "v1", [{ plural: "widgets", kind: "Widget" }])]);
     const index = files.get("example.com/v1/index.ts")!;
-    expect(index).toContain('export type { Widget } from "../../_schemas/com.example.v1.js";');
+    expect(index).toContain('export type { Widget, WidgetSpec } from "../../_schemas/com.example.v1.js";');
     expect(index).not.toMatch(/\b(components|paths|operations|\$defs)\b/);
     const schema = files.get("_schemas/com.example.v1.ts")!;
     expect(schema).toContain("export interface Widget {");
     expect(schema).toContain(" * A Widget.\n *\n * Second paragraph.\n */");
     expect(schema).not.toMatch(/@description|Format: |@default 0|@enum/);
     expect(schema).toMatch(/apiVersion\?: "example.com\/v1";/);
+    // A kind's inline spec is a named interface of its own.
+    expect(schema).toMatch(/spec\?: WidgetSpec;/);
+    expect(schema).toContain("/** The type of `Widget.spec`. */\nexport interface WidgetSpec {");
   });
 
   it("refuses two groups that would get one property, naming both", async () => {

@@ -1,23 +1,55 @@
-import openapiTS, { astToString, type OpenAPITSOptions } from "openapi-typescript";
+import { type GlobalContext, type OpenAPI3, astToString, resolveRef, transformSchema } from "openapi-typescript";
 import ts from "typescript";
 import { rewriteDocComment } from "./doc-comments.js";
-import { NameRegistry, typeName } from "./naming.js";
+import { typeName } from "./naming.js";
 import type { OpenApiDocument, SchemaObject } from "./openapi.js";
-import { referencedSchemas, schemaNamespace, schemaShortName } from "./schemas.js";
+import { referencedSchemas, schemaNamespace, schemaShortName, schemaTypeNames } from "./schemas.js";
 
 /** The module path (relative to the module being emitted) that declares the schemas of a namespace. */
 export type ModuleResolver = (namespace: string) => string;
 
-// Options Kubernetes documents need (see the project's openapi notes): `default: {}` is everywhere, so
-// defaultNonNullable would make status/metadata required; empty objects are free-form maps, not `never`.
-const BASE_OPTIONS: OpenAPITSOptions = {
-  defaultNonNullable: false,
-  emptyObjectsUnknown: true,
-  alphabetize: true,
-  enum: false,
-  exportType: false,
-  rootTypes: false,
-};
+/**
+ * openapi-typescript's transform context, as `openapiTS()` builds it from its options. We call its `transformSchema`
+ * directly: `openapiTS()` first lints and bundles every document with Redocly, which took a quarter of a generation's
+ * time at 200 CRDs and adds nothing here: the documents were checked by validate-document.ts, every `$ref` is local
+ * and was checked by schemas.ts, and Kubernetes publishes no `discriminator` (CRD schemas cannot express one).
+ *
+ * Options Kubernetes documents need (see the project's openapi notes): `default: {}` is everywhere, so
+ * defaultNonNullable would make status/metadata required; empty objects are free-form maps, not `never`.
+ */
+function transformContext(document: OpenAPI3, transform: GlobalContext["transform"], alphabetize: boolean): GlobalContext {
+  return {
+    additionalProperties: false,
+    alphabetize,
+    arrayLength: false,
+    defaultNonNullable: false,
+    discriminators: { objects: {}, refsHandled: [] },
+    emptyObjectsUnknown: true,
+    enum: false,
+    enumValues: false,
+    conditionalEnums: false,
+    dedupeEnums: false,
+    excludeDeprecated: false,
+    exportType: false,
+    immutable: false,
+    injectFooter: [],
+    pathParamsAsTypes: false,
+    postTransform: undefined,
+    propertiesRequiredByDefault: false,
+    rootTypes: false,
+    rootTypesNoSchemaPrefix: false,
+    rootTypesKeepCasing: false,
+    // Only openapiTS() itself reads the Redocly config (to lint and bundle); the transforms never do.
+    redoc: undefined as unknown as GlobalContext["redoc"],
+    silent: true,
+    transform,
+    transformProperty: undefined,
+    makePathsEnum: false,
+    generatePathParams: false,
+    readWriteMarkers: false,
+    resolve: ($ref) => resolveRef(document, $ref, { silent: true }),
+  };
+}
 
 const STUB = "x-k8s-gen-stub";
 
@@ -100,7 +132,32 @@ function rewriteTree<T extends ts.Node>(nodes: readonly T[], nameOf: (schema: st
   return transformed;
 }
 
-async function openapiAst(document: OpenApiDocument): Promise<{ nodes: ts.Node[]; foreign: Set<string> }> {
+/**
+ * openapi-typescript's `alphabetize` order (`localeCompare(b, "en-us", { numeric: true })`), with one collator: its
+ * own comparator builds a collator per comparison, which was a tenth of a generation's time at 200 CRDs.
+ */
+const alphabetical = new Intl.Collator("en-us", { numeric: true }).compare;
+const sortedMap = <T>(map: Record<string, T>, value: (item: T) => T): Record<string, T> =>
+  Object.fromEntries(Object.keys(map).sort(alphabetical).map((key) => [key, value(map[key]!)]));
+
+/** A schema with its properties in alphabetical order (what openapi-typescript's `alphabetize` would do). */
+function alphabetized(node: SchemaObject): SchemaObject {
+  if (node === null || typeof node !== "object" || Array.isArray(node)) return node;
+  const copy: SchemaObject = { ...node };
+  if (copy.properties) copy.properties = sortedMap(copy.properties, alphabetized);
+  if (copy.patternProperties) copy.patternProperties = sortedMap(copy.patternProperties as Record<string, SchemaObject>, alphabetized);
+  if (copy.items) copy.items = alphabetized(copy.items);
+  if (copy.additionalProperties && typeof copy.additionalProperties === "object") copy.additionalProperties = alphabetized(copy.additionalProperties);
+  for (const key of ["allOf", "anyOf", "oneOf"] as const) if (copy[key]) copy[key] = copy[key].map(alphabetized);
+  return copy;
+}
+
+/**
+ * openapi-typescript's output tree for a document. Schema modules come in alphabetical order already (see
+ * {@link alphabetized}); paths modules are few and small and use openapi-typescript's own `alphabetize`, which
+ * also orders the parameters it merges from path items and operations.
+ */
+function openapiAst(document: OpenApiDocument, sorted = false): { nodes: ts.Node[]; foreign: Set<string> } {
   const own = document.components?.schemas ?? {};
   const foreign = new Set([...referencedSchemas(document)].filter((name) => !(name in own)));
   // Schemas of other modules get a stub definition, so the document resolves; the stubs are dropped afterwards.
@@ -108,12 +165,11 @@ async function openapiAst(document: OpenApiDocument): Promise<{ nodes: ts.Node[]
     ...document,
     components: { schemas: { ...own, ...Object.fromEntries([...foreign].sort().map((name) => [name, { [STUB]: true }])) } },
   };
-  const nodes = await openapiTS(withStubs as unknown as Parameters<typeof openapiTS>[0], {
-    ...BASE_OPTIONS,
-    transform(schema) {
-      return (schema as SchemaObject)[STUB] === true ? ts.factory.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword) : undefined;
-    },
-  });
+  const openapi = withStubs as unknown as OpenAPI3;
+  const nodes = transformSchema(
+    openapi,
+    transformContext(openapi, (schema) => ((schema as SchemaObject)[STUB] === true ? ts.factory.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword) : undefined), !sorted),
+  );
   return { nodes, foreign };
 }
 
@@ -130,11 +186,10 @@ const exportModifier = () => [ts.factory.createModifier(ts.SyntaxKind.ExportKeyw
  * namespaces imported by name. Named declarations are what editors and compiler messages show (`Container`, not its
  * expanded structure), and they are cheaper to check than indexed accesses into one large `components` interface.
  */
-export async function emitSchemaModule(namespace: string, schemas: ReadonlyMap<string, SchemaObject>, resolve: ModuleResolver): Promise<{ text: string; typeNames: ReadonlyMap<string, string> }> {
-  const registry = new NameRegistry(`schema namespace ${namespace}`);
-  const ownNames = new Map<string, string>();
-  for (const name of schemas.keys()) ownNames.set(name, registry.claim(typeName(schemaShortName(name)), name));
-  const { nodes } = await openapiAst({ openapi: "3.0.0", info: { title: namespace, version: "" }, paths: {}, components: { schemas: Object.fromEntries(schemas) } });
+export function emitSchemaModule(namespace: string, schemas: ReadonlyMap<string, SchemaObject>, resolve: ModuleResolver): string {
+  const ownNames = schemaTypeNames(namespace, schemas.keys());
+  const sorted = sortedMap(Object.fromEntries(schemas), alphabetized);
+  const { nodes } = openapiAst({ openapi: "3.0.0", info: { title: namespace, version: "" }, paths: {}, components: { schemas: sorted } }, true);
   const imports = new ImportTable(ownNames.values(), resolve);
   const members = schemaMembers(nodes);
   const declarations: ts.Node[] = [];
@@ -151,8 +206,7 @@ export async function emitSchemaModule(namespace: string, schemas: ReadonlyMap<s
   }
   const rewritten = rewriteTree(declarations, (schema) => ownNames.get(schema) ?? imports.local(schema));
   const importLines = imports.lines();
-  const text = `${importLines.length ? `${importLines.join("\n")}\n\n` : ""}${print(rewritten)}\n`;
-  return { text, typeNames: ownNames };
+  return `${importLines.length ? `${importLines.join("\n")}\n\n` : ""}${print(rewritten)}\n`;
 }
 
 function schemaMembers(nodes: readonly ts.Node[]): ts.PropertySignature[] {
@@ -168,8 +222,8 @@ function schemaMembers(nodes: readonly ts.Node[]): ts.PropertySignature[] {
  * The typed paths of one group-version for openapi-fetch (`paths` and `operations`), with every schema imported by
  * name from the schema modules.
  */
-export async function emitPathsModule(document: OpenApiDocument, resolve: ModuleResolver): Promise<string> {
-  const { nodes } = await openapiAst(document);
+export function emitPathsModule(document: OpenApiDocument, resolve: ModuleResolver): string {
+  const { nodes } = openapiAst(document);
   const kept = ["paths", "operations"].flatMap((name) => {
     const node = interfaceNamed(nodes, name);
     return node ? [node] : [];

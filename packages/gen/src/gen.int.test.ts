@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { treeHash } from "./tree-hash.test-helper.js";
@@ -13,7 +14,9 @@ import { generate } from "./generate.js";
 
 const cp = inject("controlPlane");
 const admin: ControlPlaneAccess = { server: cp.server, caPem: cp.caPem, certPem: cp.admin.certPem, keyPem: cp.admin.keyPem };
-const runtimeSource = fileURLToPath(new URL("../../runtime/src/index.ts", import.meta.url));
+// The generated code imports the runtime by name; resolve it as an app would, through gen's own dependency (its
+// published declarations, so `pnpm test`'s build comes first).
+const runtimeTypes = join(dirname(createRequire(import.meta.url).resolve("@org/k8s-runtime/package.json")), "dist/index.d.ts");
 const tsc = fileURLToPath(new URL("../../../node_modules/typescript/bin/tsc", import.meta.url));
 
 /** A SpecClient over testenv's admin access; `fault` lets a test corrupt one response, as a faulty proxy would. */
@@ -47,7 +50,7 @@ async function typeCheck(dir: string, appSource: string): Promise<{ ok: boolean;
         lib: ["ES2022", "DOM"],
         types: [],
         skipLibCheck: true,
-        paths: { "@org/k8s-runtime": [runtimeSource] },
+        paths: { "@org/k8s-runtime": [runtimeTypes] },
       },
       include: ["**/*.ts"],
     }),

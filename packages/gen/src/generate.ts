@@ -1,3 +1,4 @@
+import { EmitPool } from "./emit-pool.js";
 import { type GeneratedFiles, generateFiles } from "./emit-modules.js";
 import { ClusterRequestError, type FetchProgress, type SpecClient, fetchSpecs } from "./fetch-specs.js";
 import { EXIT, GenError } from "./errors.js";
@@ -19,6 +20,8 @@ export interface GenerateOptions extends GroupFilter {
   /** Compare instead of writing (`--check`). */
   check?: boolean;
   concurrency?: number;
+  /** Threads that emit modules. Default: the cores available; 1 emits on the calling thread. */
+  jobs?: number;
   /** Module the generated code imports the runtime from. Default `@org/k8s-runtime`. */
   runtimeImport?: string;
   onDownloadProgress?: (progress: FetchProgress) => void;
@@ -46,6 +49,16 @@ function wrap(error: unknown, exitCode: number): never {
 
 /** Pulls the documents, generates the typed modules and writes them atomically (or checks them). */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  // Started first: the threads load TypeScript while the documents download and parse.
+  const pool = EmitPool.start(options.jobs === undefined ? {} : { jobs: options.jobs });
+  try {
+    return await generateWith(pool, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function generateWith(pool: EmitPool, options: GenerateOptions): Promise<GenerateResult> {
   let documents: GroupVersionDocument[];
   let download: FetchProgress | undefined;
   if ("client" in options.source) {
@@ -81,7 +94,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   let files: GeneratedFiles;
   try {
-    files = await generateFiles(documents, options.onGenerateProgress, options.runtimeImport ? { runtimeImport: options.runtimeImport } : {});
+    files = await generateFiles(documents, options.onGenerateProgress, { pool, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
   } catch (error) {
     wrap(error, EXIT.document);
   }

@@ -1,3 +1,4 @@
+import { NameRegistry, typeName } from "./naming.js";
 import type { GroupVersionDocument, SchemaObject } from "./openapi.js";
 
 const REF_PREFIX = "#/components/schemas/";
@@ -30,6 +31,14 @@ export function schemaShortName(name: string): string {
   return name.slice(name.lastIndexOf(".") + 1);
 }
 
+/** The exported type name of each schema of a namespace (`io.k8s.api.apps.v1.Deployment` → `Deployment`). */
+export function schemaTypeNames(namespace: string, schemaNames: Iterable<string>): Map<string, string> {
+  const registry = new NameRegistry(`schema namespace ${namespace}`);
+  const names = new Map<string, string>();
+  for (const name of schemaNames) names.set(name, registry.claim(typeName(schemaShortName(name)), name));
+  return names;
+}
+
 /** The schema name a `$ref` points to. */
 export function refName(ref: string, where: string): string {
   if (!ref.startsWith(REF_PREFIX)) throw new Error(`${where}: unsupported $ref "${ref}" (only ${REF_PREFIX}* is expected)`);
@@ -41,24 +50,38 @@ export function refName(ref: string, where: string): string {
  * documents need: literal `apiVersion`/`kind` on top-level kinds, open objects for preserve-unknown-fields.
  */
 export function prepareSchema(schema: SchemaObject, where: string, known: ReadonlySet<string>): SchemaObject {
-  const visit = (node: unknown, path: string): unknown => {
-    if (Array.isArray(node)) return node.map((item, i) => visit(item, `${path}/${i}`));
+  // The path is kept as segments and joined only for an error message: documents have millions of nodes.
+  const path: Array<string | number> = [];
+  const at = () => [where, ...path].join("/");
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) {
+      return node.map((item, i) => {
+        path.push(i);
+        const copy = visit(item);
+        path.pop();
+        return copy;
+      });
+    }
     if (node === null || typeof node !== "object") return node;
     const object = node as Record<string, unknown>;
     if (typeof object.$ref === "string") {
-      const target = refName(object.$ref, path);
-      if (!known.has(target)) throw new Error(`${path}: $ref to "${target}", which the document does not define`);
+      const target = object.$ref.startsWith(REF_PREFIX) ? object.$ref.slice(REF_PREFIX.length) : refName(object.$ref, at());
+      if (!known.has(target)) throw new Error(`${at()}: $ref to "${target}", which the document does not define`);
       return { ...object };
     }
     const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(object)) copy[key] = visit(object[key], `${path}/${key}`);
+    for (const key of Object.keys(object)) {
+      path.push(key);
+      copy[key] = visit(object[key]);
+      path.pop();
+    }
     // Fields that keep unknown members (CRD preserve-unknown-fields) accept any extra property.
     if (copy["x-kubernetes-preserve-unknown-fields"] === true && copy.properties && copy.additionalProperties === undefined) {
       copy.additionalProperties = true;
     }
     return copy;
   };
-  const copy = visit(schema, where) as SchemaObject;
+  const copy = visit(schema) as SchemaObject;
   const gvks = schema["x-kubernetes-group-version-kind"];
   if (gvks?.length === 1 && copy.properties?.apiVersion && copy.properties.kind) {
     const { group, version, kind } = gvks[0]!;
