@@ -30,10 +30,14 @@ export function scaleSizes(mode) {
 export const INFORMER_VARIANTS = [
   { id: "sdk", client: "sdk" },
   { id: "sdk-transform", client: "sdk", transform: true },
+  { id: "sdk-h2", client: "sdk", http2: true },
   { id: "clientgo", client: "clientgo" },
   { id: "clientgo-transform", client: "clientgo", transform: true },
   { id: "clientnode", client: "clientnode" },
 ];
+
+/** This SDK with the opt-in HTTP/2 transport, measured beside the default HTTP/1.1 pool (issue 17 asks which wins). */
+const SDK_HTTP2 = { id: "sdk-h2", client: "sdk", http2: true };
 
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 const spreadNamespaces = (prefix) => Array.from({ length: SPREAD_NAMESPACES }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
@@ -122,7 +126,7 @@ export async function runScale({ want, sizes, rounds, log, clientGoDir, startCon
         const largest = Math.max(...sizes.watches.map((s) => s.watches));
         const all = Array.from({ length: largest }, (_, i) => `watch-${String(i).padStart(3, "0")}`);
         await run(cp, "seed-pods", { client: "raw", namespaces: all, count: 0 });
-        const variants = [{ id: "sdk", client: "sdk" }, { id: "clientgo", client: "clientgo" }, { id: "clientnode", client: "clientnode" }, ...(extraVariants.watches ?? [])];
+        const variants = [{ id: "sdk", client: "sdk" }, SDK_HTTP2, { id: "clientgo", client: "clientgo" }, { id: "clientnode", client: "clientnode" }, ...(extraVariants.watches ?? [])];
         for (const { watches, writes } of sizes.watches) {
           const namespaces = all.slice(0, watches);
           for (let round = 0; round < rounds; round++) {
@@ -140,7 +144,7 @@ export async function runScale({ want, sizes, rounds, log, clientGoDir, startCon
       }
       if (want("apply")) {
         await run(cp, "seed-pods", { client: "raw", namespaces: ["bench-apply"], count: 0 });
-        const plain = [{ id: "sdk", client: "sdk" }, { id: "clientgo", client: "clientgo" }, { id: "clientnode", client: "clientnode" }, ...(extraVariants.apply ?? [])];
+        const plain = [{ id: "sdk", client: "sdk" }, SDK_HTTP2, { id: "clientgo", client: "clientgo" }, { id: "clientnode", client: "clientnode" }, ...(extraVariants.apply ?? [])];
         const limited = [{ id: "sdk", client: "sdk" }, { id: "clientgo", client: "clientgo" }];
         const cases = [
           ...sizes.apply.map((s) => ({ key: `apply-${s.count}`, ...s, variants: plain })),
@@ -173,6 +177,16 @@ export function scaleRows(raw, sizes) {
     const met = Object.fromEntries(Object.entries(goals).map(([other, goal]) => [other, ratios[other] == null ? null : ratios[other] <= goal]));
     rows.push({ scenario, metric, unit, values, ratios, goals, met });
   };
+  const METRICS = {
+    syncMs: ["time to synced", "ms"], peakRssMiB: ["peak RSS", "MiB"], retainedRssMiB: ["RSS retained after GC", "MiB"],
+    delayMedianMs: ["write→delivery median", "ms"], delayP99Ms: ["write→delivery p99", "ms"], sockets: ["sockets open", ""],
+    rssMiB: ["RSS", "MiB"], cpuMs: ["CPU time", "ms"], ms: ["wall", "ms"], errors: ["errors", ""],
+  };
+  /** The `sdk-h2` variant in the SDK column, the same peers beside it (when it ran). */
+  const http2Rows = (label, key, fields) => {
+    if (!raw[key]?.["sdk-h2"]) return;
+    for (const field of fields) row(label, ...METRICS[field], { sdk: med(key, "sdk-h2", field), clientgo: med(key, "clientgo", field), clientnode: med(key, "clientnode", field) });
+  };
   for (const size of sizes.informer) {
     for (const layout of ["one", "spread"]) {
       const key = `informer-${size}-${layout}`;
@@ -185,6 +199,7 @@ export function scaleRows(raw, sizes) {
       row(label, "RSS retained after GC", "MiB", pick("retainedRssMiB"), { clientgo: 1.5, clientnode: 0.5 });
       row(`${label}, transform drops managedFields`, "time to synced", "ms", pick("syncMs", "-transform"));
       row(`${label}, transform drops managedFields`, "RSS retained after GC", "MiB", pick("retainedRssMiB", "-transform"));
+      http2Rows(`${label}, this SDK over HTTP/2`, key, ["syncMs", "peakRssMiB", "retainedRssMiB"]);
       row(`${label}, SDK with transform vs client-go without`, "RSS retained after GC", "MiB", { sdk: med(key, "sdk-transform", "retainedRssMiB"), clientgo: med(key, "clientgo", "retainedRssMiB"), clientnode: null }, { clientgo: 1.0 });
     }
   }
@@ -198,6 +213,7 @@ export function scaleRows(raw, sizes) {
     row(label, "sockets open", "", pick("sockets"));
     row(label, "RSS", "MiB", pick("rssMiB"), { clientnode: 0.5 });
     row(label, "CPU time", "ms", pick("cpuMs"));
+    http2Rows(`${label}, this SDK over HTTP/2`, key, ["delayMedianMs", "delayP99Ms", "sockets", "rssMiB", "cpuMs"]);
   }
   for (const key of Object.keys(raw).filter((k) => k.startsWith("apply-"))) {
     const [, count, qps] = /^apply-(\d+)(?:-qps(\d+))?$/.exec(key) ?? [];
@@ -205,6 +221,7 @@ export function scaleRows(raw, sizes) {
     const pick = (field) => ({ sdk: med(key, "sdk", field), clientgo: med(key, "clientgo", field), clientnode: med(key, "clientnode", field) });
     row(label, "wall", "ms", pick("ms"));
     row(label, "errors", "", pick("errors"));
+    if (!qps) http2Rows(`${label}, this SDK over HTTP/2`, key, ["ms", "errors"]);
   }
   return rows;
 }

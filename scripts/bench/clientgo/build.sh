@@ -17,9 +17,10 @@ if [ ! -f "$out/.complete" ]; then
   if ! command -v go >/dev/null; then
     log "go is not on PATH: install Go >= 1.26 (https://go.dev/dl) to build the client-go peers"; exit 1
   fi
-  export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+  export CGO_ENABLED=0 GOFLAGS=-mod=readonly GOTOOLCHAIN=local
   start=$SECONDS
   log "building $out"
+  mkdir -p "$cache/bin"
   tmp=$(mktemp -d "$cache/bin/.bench-clientgo.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   (cd "$here" && go build -trimpath -ldflags "-s -w" -o "$tmp/" ./cmd/...)
