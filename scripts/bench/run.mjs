@@ -6,7 +6,7 @@
 // table and writes bench-results/bench.json.
 // The scale scenarios (scale.mjs: informer, watches, apply) add client-go as a third peer (Go programs under
 // scripts/bench/clientgo, built once into the cache) and print a second table.
-//   Usage: pnpm bench [--rounds N] [--scale-rounds N] [--quick] [--skip-gen]
+//   Usage: pnpm bench [--rounds N] [--scale-rounds N] [--quick] [--skip-gen] [--only a,b] [--watches N:W]
 //                     [--only request,list,watch,cold,bundle,typecheck,gen,footprint,informer,watches,apply]
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -83,6 +83,10 @@ try {
 // Scale scenarios, with client-go: control planes of their own (one per informer size, seeded once).
 const scaleWanted = ["informer", "watches", "apply"].some(want);
 const scaleSizing = scaleSizes(quick ? "quick" : "full");
+// `--watches 200:2000`: only that many watches and creates (the many-watches row alone, say with --only watches).
+const watchesSize = /^(\d+):(\d+)$/.exec(option("watches") ?? "");
+if (option("watches") !== undefined && !watchesSize) throw new Error(`--watches ${option("watches")}: expected <watches>:<creates>, e.g. 200:2000`);
+if (watchesSize) scaleSizing.watches = [{ watches: Number(watchesSize[1]), writes: Number(watchesSize[2]) }];
 const scaleRounds = Number(option("scale-rounds")) || (quick ? 1 : 3);
 let scaleRaw;
 if (scaleWanted) {
