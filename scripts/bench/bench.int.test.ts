@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 // @ts-expect-error plain .mjs helpers of the benchmark driver, without type declarations
-import { benchApp, copyScenarios, ensureNode24, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
+import { benchApp, copyScenarios, ensureClientGo, ensureNode24, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
 
 // Smoke run of every benchmark scenario with tiny sizes, so `pnpm bench` cannot rot. Timings are not asserted; what
 // the scenarios saw (object and event counts, finite positive figures) is.
@@ -24,10 +24,11 @@ await prepareBenchApp();
 const hasClientNode = existsSync(join(benchApp, "node_modules/@kubernetes/client-node/package.json"));
 
 const positive = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
-const run = (name: string, args: Record<string, unknown>, client: string): Promise<Result> =>
+let clientGoDir: string;
+const run = (name: string, args: Record<string, unknown>, client: string, nodeFlags: string[] = []): Promise<Result> =>
   client === "clientnode"
-    ? runScenario({ name, args: { ...base, client, ...args }, timeoutMs: 120_000 })
-    : runScenario({ node: process.execPath, appDir: app, name, args: { ...base, client, ...args }, timeoutMs: 120_000 });
+    ? runScenario({ name, args: { ...base, client, ...args }, timeoutMs: 120_000, nodeFlags })
+    : runScenario({ node: process.execPath, appDir: app, name, args: { ...base, client, ...args }, timeoutMs: 120_000, nodeFlags, clientGoDir });
 
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "bench-smoke-"));
@@ -49,7 +50,9 @@ beforeAll(async () => {
   const seed = await run("seed", { namespace, count: seeded, bytes: 64 }, "raw");
   expect(seed.seeded).toBe(seeded + 1);
   await run("seed", { namespace: watchNamespace, count: 0 }, "raw");
-}, 120_000);
+  // The client-go peers of the scale scenarios (built from the Go module proxy on a fresh machine; cached after).
+  clientGoDir = await ensureClientGo();
+}, 1_200_000);
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 const clientsUnderTest = ["sdk", "raw", ...(hasClientNode ? ["clientnode"] : [])];
@@ -99,5 +102,48 @@ describe.each(clientsUnderTest)("bench scenarios, client %s", (client) => {
     expect(positive(r.ms)).toBe(true);
     // The SDK's own declarations check clean (the scenario exits non-zero otherwise); a peer's errors are counted.
     if (client !== "clientnode") expect(r.errors).toBe(0);
+  });
+});
+
+// The scale scenarios (scale.mjs) at their smoke sizes: every client, this SDK over HTTP/2 too, client-go included.
+describe("scale scenarios, smoke sizes", () => {
+  const sizes = { pods: 12, watches: 3, writes: 12, applies: 20 };
+  const podsNamespace = `${namespace}-pods`;
+  const watchNamespaces = Array.from({ length: sizes.watches }, (_, i) => `${namespace}-sw${i}`);
+  const applyNamespace = `${namespace}-apply`;
+  const variants: [string, Record<string, unknown>][] = [
+    ["sdk", { client: "sdk" }],
+    ["sdk-h2", { client: "sdk", http2: true }],
+    ["clientgo", { client: "clientgo" }],
+    ...(hasClientNode ? ([["clientnode", { client: "clientnode" }]] as [string, Record<string, unknown>][]) : []),
+  ];
+  const client = (options: Record<string, unknown>) => String(options.client);
+
+  beforeAll(async () => {
+    const seededPods = await run("seed-pods", { namespaces: [podsNamespace], count: sizes.pods, prefix: "pod", concurrency: 4 }, "raw");
+    expect(seededPods.podBytes as number).toBeGreaterThan(2000); // realistic Pods, managedFields included
+    await run("seed-pods", { namespaces: [...watchNamespaces, applyNamespace], count: 0 }, "raw");
+  }, 120_000);
+
+  it.each(variants)("1. informer sync, %s", async (_, options) => {
+    const r = await run("informer", { ...options, namespace: podsNamespace, expect: sizes.pods }, client(options), ["--expose-gc"]);
+    expect(r.items).toBe(sizes.pods);
+    expect(r.hasManagedFields).toBe(true);
+    for (const key of ["syncMs", "retainedRssMiB"]) expect(positive(r[key]), key).toBe(true);
+  });
+
+  it.each(variants)("2. many watches, %s", async (id, options) => {
+    const prefix = `smoke-${id}`;
+    const writer = [process.execPath, join(app, "scenarios", "writer.mjs"), JSON.stringify({ client: "raw", rawCredentials: base.rawCredentials, namespaces: watchNamespaces, prefix, count: sizes.writes, concurrency: 4 })];
+    const r = await run("watches", { ...options, namespaces: watchNamespaces, prefix, expect: sizes.writes, writer }, client(options));
+    expect(r.watches).toBe(sizes.watches);
+    expect(r.writes).toBe(sizes.writes);
+    for (const key of ["delayMedianMs", "delayP99Ms", "sockets", "rssMiB", "cpuMs"]) expect(positive(r[key]), key).toBe(true);
+  });
+
+  it.each(variants)("3. burst of server-side applies, %s", async (id, options) => {
+    const r = await run("apply", { ...options, namespace: applyNamespace, prefix: `smoke-${id}`, count: sizes.applies, concurrency: 5 }, client(options));
+    expect(r).toMatchObject({ count: sizes.applies, errors: 0 });
+    expect(positive(r.ms)).toBe(true);
   });
 });

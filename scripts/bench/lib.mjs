@@ -94,10 +94,15 @@ export function installedVersions(appDir) {
  * Runs one scenario script in a fresh process: `node <appDir>/scenarios/<name>.mjs '<json args>'`. The scenario
  * prints one JSON line (its result) on stdout. Also returns the process wall time seen from outside.
  */
-export function runScenario({ node = node24Bin, appDir = benchApp, name, args, timeoutMs = 300_000, nodeFlags = [] }) {
+export function runScenario({ node = node24Bin, appDir = benchApp, name, args, timeoutMs = 300_000, nodeFlags = [], clientGoDir }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(node, [...nodeFlags, join(appDir, "scenarios", `${name}.mjs`), JSON.stringify(args)], {
+    // client-go's side of a scenario is a Go program of the same name (scripts/bench/clientgo/cmd/<name>).
+    const [command, argv] =
+      args.client === "clientgo"
+        ? [join(clientGoDir ?? fail(`scenario ${name}: no clientGoDir for client-go`), name), [JSON.stringify(args)]]
+        : [node, [...nodeFlags, join(appDir, "scenarios", `${name}.mjs`), JSON.stringify(args)]];
+    const child = spawn(command, argv, {
       cwd: appDir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
@@ -120,6 +125,21 @@ export function runScenario({ node = node24Bin, appDir = benchApp, name, args, t
       }
     });
   });
+}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/** Builds the client-go peers (scripts/bench/clientgo/build.sh, cached by content); returns their directory. */
+export async function ensureClientGo() {
+  const { stdout } = await exec("bash", [join(benchDir, "clientgo/build.sh")], { timeout: 1_200_000 });
+  return stdout.trim();
+}
+
+/** client-go's version, as pinned in the peers' go.mod. */
+export function clientGoVersion() {
+  return /k8s\.io\/client-go (v\S+)/.exec(readFileSync(join(benchDir, "clientgo/go.mod"), "utf8"))?.[1] ?? null;
 }
 
 export const median = (values) => {

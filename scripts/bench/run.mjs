@@ -5,13 +5,17 @@
 // within each round, several rounds; medians and ratios (this SDK / other) against the goals. Prints a markdown
 // table and writes bench-results/bench.json.
 // Scenario 9 (pod I/O) runs on a whole cluster of its own (testenv's startCluster), against kubectl as well.
-//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio]
+// The scale scenarios (scale.mjs: informer, watches, apply) add client-go as a third peer (Go programs under
+// scripts/bench/clientgo, built once into the cache) and print a second table.
+//   Usage: pnpm bench [--rounds N] [--scale-rounds N] [--quick] [--skip-gen] [--only a,b] [--watches N:W]
+//          [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio,informer,watches,apply]
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { benchApp, cacheRoot, clients, ensureNode24, median, node24Bin, packTarballs, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
+import { benchApp, cacheRoot, clientGoVersion, clients, ensureClientGo, ensureNode24, median, node24Bin, packTarballs, prepareBenchApp, repo, runScenario, writeRawCredentials } from "./lib.mjs";
+import { runScale, scaleRows, scaleSizes, scaleTable } from "./scale.mjs";
 
 const exec = promisify(execFile);
 const argv = process.argv.slice(2);
@@ -40,7 +44,7 @@ const raw = {}; // per scenario, per client: list of results
 const record = (scenario, client, result) => ((raw[scenario] ??= {})[client] ??= []).push(result);
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
-const { startControlPlane, PINNED_KUBERNETES_VERSION } = await import(join(repo, "packages/testenv/dist/index.js"));
+const { startControlPlane, apiRequest, PINNED_ETCD_VERSION, PINNED_KUBERNETES_VERSION } = await import(join(repo, "packages/testenv/dist/index.js"));
 const needsCluster = ["request", "list", "watch", "cold"].some(want);
 const cp = needsCluster ? await startControlPlane() : null;
 try {
@@ -105,6 +109,45 @@ if (want("podio")) {
   } finally {
     await cluster.stop();
   }
+}
+
+// Scale scenarios, with client-go: control planes of their own (one per informer size, seeded once).
+const scaleWanted = ["informer", "watches", "apply"].some(want);
+const scaleSizing = scaleSizes(quick ? "quick" : "full");
+// `--watches 200:2000`: only that many watches and creates (the many-watches row alone, say with --only watches).
+const watchesSize = /^(\d+):(\d+)$/.exec(option("watches") ?? "");
+if (option("watches") !== undefined && !watchesSize) throw new Error(`--watches ${option("watches")}: expected <watches>:<creates>, e.g. 200:2000`);
+if (watchesSize) scaleSizing.watches = [{ watches: Number(watchesSize[1]), writes: Number(watchesSize[2]) }];
+const scaleRounds = Number(option("scale-rounds")) || (quick ? 1 : 3);
+let scaleRaw;
+if (scaleWanted) {
+  log("building the client-go peers (scripts/bench/clientgo) ...");
+  const clientGoDir = await ensureClientGo();
+  versions["k8s.io/client-go"] = clientGoVersion();
+  versions.go = (await exec("go", ["env", "GOVERSION"])).stdout.trim();
+  let planes = 0;
+  scaleRaw = await runScale({
+    want,
+    sizes: scaleSizing,
+    rounds: scaleRounds,
+    log,
+    clientGoDir,
+    scratchDir: runDir,
+    pins: { kubernetes: PINNED_KUBERNETES_VERSION, etcd: PINNED_ETCD_VERSION },
+    startControlPlane: async (options) => {
+      const plane = await startControlPlane(options);
+      const access = { server: plane.server, caPem: plane.caPem, certPem: plane.admin.certPem, keyPem: plane.admin.keyPem };
+      return {
+        kubeconfigPath: plane.kubeconfigPath,
+        rawCredentials: writeRawCredentials(join(runDir, `scale-${planes++}`), access),
+        async deleteConfigMaps(namespace) {
+          const res = await apiRequest(access, "DELETE", `/api/v1/namespaces/${namespace}/configmaps`, undefined, { timeoutMs: 120_000 });
+          if (res.status !== 200) throw new Error(`deleting the ConfigMaps of ${namespace}: ${res.status} ${res.text}`);
+        },
+        stop: () => plane.stop(),
+      };
+    },
+  });
 }
 
 // Machine-only scenarios, after the control plane is gone (no CPU taken by it).
@@ -258,8 +301,14 @@ if (gen) {
   lines.push(`7. generation (scripts/bench/gen.mjs, bench-results/gen.json, Node ${gen.node}, median of ${gen.rounds}):`);
   for (const m of gen.medians) lines.push(`- ${m.scenario}: ${(m.wallMs / 1000).toFixed(2)} s, ${m.peakRssMiB} MiB (goal 10 s / 1 GiB: ${m.wallMs <= 10_000 && m.peakRssMiB <= 1024 ? "met" : "missed"})`);
 }
+if (scaleRaw) {
+  lines.push("");
+  lines.push(`Scale, side by side with client-go ${versions["k8s.io/client-go"]} (Go ${versions.go ?? "?"}; JSON, SharedInformerFactory, no client-side rate limit unless stated, as controller-runtime); median of ${scaleRounds} rounds${quick ? " (QUICK sizes)" : ""}:`);
+  lines.push("");
+  lines.push(...scaleTable(scaleRows(scaleRaw, scaleSizing)));
+}
 console.log(lines.join("\n"));
 mkdirSync(join(repo, "bench-results"), { recursive: true });
 const outFile = join(repo, "bench-results", quick ? "bench-quick.json" : "bench.json");
-writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), kubernetes: PINNED_KUBERNETES_VERSION, versions, rounds, sizes, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30 }, rows, podio: podioRows, bundles, footprint, gen: gen?.medians, raw }, null, 2)}\n`);
+writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), kubernetes: PINNED_KUBERNETES_VERSION, versions, rounds, sizes, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30 }, rows, podio: podioRows, bundles, footprint, gen: gen?.medians, raw, ...(scaleRaw ? { scaleRounds, scaleSizes: scaleSizing, scaleRows: scaleRows(scaleRaw, scaleSizing), scaleRaw } : {}) }, null, 2)}\n`);
 log(`wrote ${outFile}`);

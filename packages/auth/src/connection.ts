@@ -10,6 +10,7 @@ import { headerBytes, headerValueProblem } from "./header-values.js";
 import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.js";
 import type { ResolvedConfig } from "./resolved.js";
 import { httpFetch } from "./http/fetch.js";
+import { type Http2Liveness, http2Liveness } from "./http/http2.js";
 import { type SendOptions, sendRequest } from "./http/request.js";
 import { sendUpgrade } from "./http/upgrade.js";
 import { type AgentPair, acquireAgent, proxyFor } from "./transport.js";
@@ -79,6 +80,8 @@ export interface ConnectionRuntimeOptions {
   tokenFileMaxAgeMs: number;
   /** Sockets of the pool for ordinary requests. Default {@link DEFAULT_MAX_SOCKETS}. */
   maxSockets?: number;
+  /** Multiplex every request over HTTP/2 where the server offers it (see `LoadConnectionOptions.http2`). */
+  http2?: boolean;
 }
 
 /** A {@link Connection} built from a resolved configuration. */
@@ -92,6 +95,8 @@ export class KubeConnection implements Connection {
   /** Why the environment's proxy cannot be used (Go refuses `HTTP_PROXY` in a CGI process); every request fails with it. */
   readonly #proxyError: Error | undefined;
   readonly #maxSockets: number | undefined;
+  /** HTTP/2's health check, when HTTP/2 is on. */
+  readonly #http2: Http2Liveness | undefined;
   readonly #origin: string;
   readonly #https: boolean;
   readonly #tokenFile: TokenFileSource | undefined;
@@ -125,6 +130,7 @@ export class KubeConnection implements Connection {
     }
     this.#proxy = proxy;
     this.#maxSockets = options.maxSockets;
+    this.#http2 = options.http2 ? http2Liveness(options.env) : undefined;
     this.#tls = config.tls;
     this.#tlsView = tlsView(config.tls);
     this.#tlsCheckedAt = Date.now();
@@ -235,7 +241,7 @@ export class KubeConnection implements Connection {
     if (!this.#agent || this.#agentKey !== key) {
       // The previous pool finishes its in-flight requests (a running watch, say) and then closes.
       this.#agent?.close();
-      this.#agent = acquireAgent(this.#https, this.#tls, this.#proxy, cert, this.#maxSockets);
+      this.#agent = acquireAgent(this.#https, this.#tls, this.#proxy, cert, this.#maxSockets, this.#http2 && { server: this.server, liveness: this.#http2 });
       this.#agentKey = key;
     }
     return this.#agent;
@@ -292,7 +298,7 @@ export class KubeConnection implements Connection {
     let res: R;
     try {
       const agents = this.#agentFor(sent.exec);
-      res = await send(headers, { agent: stream ? agents.streamAgent : agents.agent, headerLines: this.#headerLines, onSettled: settled }, exchange.signal);
+      res = await send(headers, { agent: stream ? agents.streamAgent : agents.agent, http2: agents.http2, headerLines: this.#headerLines, onSettled: settled }, exchange.signal);
     } catch (error) {
       settled();
       if (exchange.signal.aborted) throw exchange.signal.reason; // the caller's reason, or close()'s

@@ -51,5 +51,6 @@ export async function loadConnection(options: LoadConnectionOptions = {}): Promi
     execTimeoutMs: options.execTimeoutMs ?? 60_000,
     tokenFileMaxAgeMs: options.tokenFileMaxAgeMs ?? 50_000,
     ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+    ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent } from "node:http";
-import { type PooledAgent, newAgent } from "./http/agent.js";
+import { type PooledAgent, newAgent, sharedSecureContext } from "./http/agent.js";
+import { type Http2Liveness, Http2Pool } from "./http/http2.js";
 import { crypto } from "./http/builtins.js";
 import { proxyFromEnvironment } from "./http/proxy-env.js";
 import type { ConnectionTls } from "./types.js";
@@ -36,21 +37,24 @@ export interface AgentPair {
   agent: HttpAgent;
   /** Unbounded pool for watches and log follows, so that open streams never starve ordinary requests. */
   streamAgent: HttpAgent;
+  /** HTTP/2 sessions for every request to an `https://` server, when HTTP/2 is on (falls back to the agents). */
+  http2: Http2Pool | undefined;
   close(): void;
 }
 
 interface SharedPool {
   requests: PooledAgent;
   streams: PooledAgent;
+  http2: Http2Pool | undefined;
   refs: number;
 }
 
 /** Pools shared by every connection with the same TLS material and proxy (client-go's tlsCache does the same). */
 const pools = new Map<string, SharedPool>();
 
-function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined, maxSockets: number): string {
+function poolKey(https: boolean, tls: ConnectionTls, proxy: string | undefined, clientCert: { cert: string; key: string } | undefined, maxSockets: number, http2: (Http2Liveness & { origin: string }) | undefined): string {
   // Hashed, so no key material is kept as a map key.
-  const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy, maxSockets];
+  const material = [https, tls.ca, clientCert?.cert ?? tls.cert, clientCert?.key ?? tls.key, tls.serverName, tls.insecureSkipVerify, proxy, maxSockets, http2];
   return crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
 }
 
@@ -72,12 +76,17 @@ export function acquireAgent(
   proxy: string | undefined,
   clientCert?: { cert: string; key: string },
   maxSockets = DEFAULT_MAX_SOCKETS,
+  http2?: { server: string; liveness: Http2Liveness },
 ): AgentPair {
-  const key = poolKey(https, tls, proxy, clientCert, maxSockets);
+  const h2 = https && http2 ? http2 : undefined; // HTTP/2 runs over TLS only (no h2c), as client-go
+  const key = poolKey(https, tls, proxy, clientCert, maxSockets, h2 && { origin: new URL(h2.server).origin, ...h2.liveness });
   let shared = pools.get(key);
   if (!shared) {
     const serverTls = https ? tlsOptions(tls, clientCert) : undefined;
-    shared = { requests: newAgent(serverTls, proxy, { maxSockets }), streams: newAgent(serverTls, proxy), refs: 0 };
+    const http2Pool = h2
+      ? new Http2Pool({ origin: new URL(new URL(h2.server).origin), tls: sharedSecureContext(serverTls), proxy: proxy ? new URL(proxy) : undefined, connectMs: 30_000, idleMs: 30_000, liveness: h2.liveness })
+      : undefined;
+    shared = { requests: newAgent(serverTls, proxy, { maxSockets }), streams: newAgent(serverTls, proxy), http2: http2Pool, refs: 0 };
     pools.set(key, shared);
   }
   shared.refs++;
@@ -90,7 +99,8 @@ export function acquireAgent(
       pools.delete(key);
       pool.requests.close();
       pool.streams.close();
+      pool.http2?.close();
     }
   };
-  return { agent: pool.requests.agent, streamAgent: pool.streams.agent, close };
+  return { agent: pool.requests.agent, streamAgent: pool.streams.agent, http2: pool.http2, close };
 }

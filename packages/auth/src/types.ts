@@ -41,6 +41,14 @@ export interface LoadConnectionOptions {
    * their own and are not counted.
    */
   maxSockets?: number | undefined;
+  /**
+   * Multiplex every request, watches included, over HTTP/2 connections to an `https://` server (ALPN; a server or
+   * proxy path that only speaks HTTP/1.1 gets HTTP/1.1), as client-go does: one connection instead of a socket per
+   * watch, with client-go's ping health check (a PING after 30 s without data, the connection given up when it is
+   * not answered within 15 s; `HTTP2_READ_IDLE_TIMEOUT_SECONDS` / `HTTP2_PING_TIMEOUT_SECONDS` as in client-go).
+   * Default: HTTP/1.1 (see the benchmarks in the README for why).
+   */
+  http2?: boolean | undefined;
 }
 
 /** TLS material of a connection, as PEM strings. */

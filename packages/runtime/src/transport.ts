@@ -586,8 +586,13 @@ export class Transport {
     return {
       status: res.status,
       header: (name) => res.header(name),
-      ...(res.rawHeaders ? { rawHeaders: res.rawHeaders } : {}),
-      ...(res.sentHeaders ? { sentHeaders: res.sentHeaders } : {}),
+      // Read on demand: a connection may build these per call (masking credentials costs on every request).
+      get rawHeaders() {
+        return res.rawHeaders;
+      },
+      get sentHeaders() {
+        return res.sentHeaders;
+      },
       body: {
         async *[Symbol.asyncIterator]() {
           try {

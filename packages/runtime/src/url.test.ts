@@ -35,4 +35,37 @@ describe("readLines", () => {
     for await (const line of readLines(stream)) lines.push(line);
     expect(lines).toEqual(['{"a":"é"}', '{"b":2}', '{"c":3}']);
   });
+
+  it("gives the same lines wherever the chunks are cut, also when a line spans three chunks", async () => {
+    const text = '{"a":"é€😀"}\n\n  \n{"b":[1,2,3]}\n{"c":"ü"}\n';
+    const bytes = new TextEncoder().encode(text);
+    const expected = ['{"a":"é€😀"}', '{"b":[1,2,3]}', '{"c":"ü"}'];
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j += 3) {
+        async function* chunks() {
+          yield bytes.slice(0, i);
+          yield bytes.slice(i, j);
+          yield bytes.slice(j);
+        }
+        const lines: string[] = [];
+        for await (const line of readLines(chunks())) lines.push(line);
+        expect(lines, `cut at ${i}, ${j}`).toEqual(expected);
+      }
+    }
+  });
+
+  it("keeps an unfinished line intact when the source reuses its chunk's memory", async () => {
+    const shared = new Uint8Array(8);
+    const encoder = new TextEncoder();
+    async function* chunks() {
+      for (const piece of ['{"a":', '1}\n{"b"', ":2}\n"]) {
+        shared.fill(0);
+        const written = encoder.encodeInto(piece, shared).written;
+        yield shared.subarray(0, written);
+      }
+    }
+    const lines: string[] = [];
+    for await (const line of readLines(chunks())) lines.push(line);
+    expect(lines).toEqual(['{"a":1}', '{"b":2}']);
+  });
 });

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
@@ -134,6 +136,33 @@ describe("a control plane of its own", () => {
     }
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(existsSync(cp.dir)).toBe(false);
+  });
+
+  it("keeps a given etcd data directory, and a control plane started on a copy of it has the same objects", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "etcd-data-test-"));
+    try {
+      const data = join(scratch, "etcd");
+      const first = await startControlPlane({ binaries: shared.binaries, etcdDataDir: data });
+      try {
+        const cm = { metadata: { name: "seeded" }, data: { k: "v" } };
+        expect((await apiRequest(first.adminAccess, "POST", "/api/v1/namespaces/default/configmaps", cm)).status).toBe(201);
+      } finally {
+        await first.stop();
+      }
+      expect(existsSync(first.dir)).toBe(false);
+      expect(existsSync(join(data, "member"))).toBe(true);
+      cpSync(data, join(scratch, "copy"), { recursive: true });
+      const second = await startControlPlane({ binaries: shared.binaries, etcdDataDir: join(scratch, "copy") });
+      try {
+        const res = await apiRequest(second.adminAccess, "GET", "/api/v1/namespaces/default/configmaps/seeded");
+        expect(res.status).toBe(200);
+        expect((res.json as { data: { k: string } }).data.k).toBe("v");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it("cleans up when the owning process is killed with SIGKILL", async () => {

@@ -42,7 +42,7 @@ export async function rawClient() {
 /** Our SDK, as a user calls it. */
 export async function sdkClient() {
   const { connect } = await import("@org/k8s-core");
-  return connect({ kubeconfig: args.kubeconfig });
+  return connect({ kubeconfig: args.kubeconfig, ...(args.http2 !== undefined ? { http2: args.http2 } : {}) });
 }
 
 /** @kubernetes/client-node, as its README shows. */

@@ -1,15 +1,21 @@
-import type { Agent, IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { Agent, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { type Readable, pipeline } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { maskHeaderValue } from "@org/k8s-runtime";
 import type { HttpRequestInit, HttpResponse } from "../types.js";
 import { http, https } from "./builtins.js";
+import type { Http2Pool } from "./http2.js";
 
 /** How {@link sendRequest} reaches the server. */
 export interface SendOptions {
   /** Kept-alive agent (TLS, proxy) for the server; Node's global agent when absent. */
   agent?: Agent | undefined;
+  /**
+   * HTTP/2 sessions to an `https://` server (TLS and proxy as the agent's). Requests go there unless the server
+   * chose HTTP/1.1 in the TLS handshake (ALPN); then, and for `http://`, through `agent`.
+   */
+  http2?: Http2Pool | undefined;
   /** Headers sent as one line per value (`Impersonate-Group: a`, `Impersonate-Group: b`), which `Headers` would join. */
   headerLines?: Readonly<Record<string, readonly string[]>> | undefined;
   /** Called once when the exchange is over: failed, or its response body ended, failed or was discarded. */
@@ -17,14 +23,25 @@ export interface SendOptions {
 }
 
 /** Methods Go's transport re-sends after a kept-alive socket turned out to be closed. */
-const REPLAYABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+export const REPLAYABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
 /** Statuses whose responses have no body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+export const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** The status line and headers of a response, from HTTP/1.1 (Node's `IncomingMessage`) or HTTP/2. */
+export interface ResponseHead {
+  statusCode?: number | undefined;
+  statusMessage?: string | undefined;
+  /** Header names and values as received, alternating (no HTTP/2 pseudo-headers). */
+  rawHeaders: string[];
+  headers: IncomingHttpHeaders;
+  /** `"1.1"` or `"2.0"`. */
+  httpVersion: string;
+}
 
 /** The decoded body stream for a response's `Content-Encoding` (as fetch decodes transparently). */
-function decoded(res: IncomingMessage): Readable {
-  const encoding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+export function decoded(res: Readable, headers: IncomingHttpHeaders): Readable {
+  const encoding = (typeof headers["content-encoding"] === "string" ? headers["content-encoding"] : "").trim().toLowerCase();
   // Lenient like fetch: a stream cut at a flush point still yields what arrived.
   const flush = { flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH };
   const decoder =
@@ -44,16 +61,19 @@ export class NodeResponse implements HttpResponse {
   readonly statusText: string;
   /** Header names and values as received, alternating. */
   readonly rawHeaders: readonly string[];
+  /** The protocol the response came over: `"1.1"` or `"2.0"`. */
+  readonly httpVersion: string;
   /** The decoded body; errors are the signal's reason once the caller aborted. */
   readonly stream: Readable | undefined;
-  readonly #headers: IncomingMessage["headers"];
+  readonly #headers: IncomingHttpHeaders;
   readonly #failure: (error: unknown) => unknown;
   readonly #sent: OutgoingHttpHeaders;
 
-  constructor(res: IncomingMessage, stream: Readable | undefined, failure: (error: unknown) => unknown, sent: OutgoingHttpHeaders = {}) {
+  constructor(res: ResponseHead, stream: Readable | undefined, failure: (error: unknown) => unknown, sent: OutgoingHttpHeaders = {}) {
     this.status = res.statusCode ?? 0;
     this.statusText = res.statusMessage ?? "";
     this.rawHeaders = res.rawHeaders;
+    this.httpVersion = res.httpVersion;
     this.#headers = res.headers;
     this.stream = stream;
     this.#failure = failure;
@@ -64,6 +84,7 @@ export class NodeResponse implements HttpResponse {
   get sentHeaders(): Readonly<Record<string, string>> {
     const masked: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.#sent)) {
+      if (name.startsWith(":")) continue; // HTTP/2 pseudo-headers
       const text = Array.isArray(value) ? value.join(", ") : String(value);
       masked[name] = maskHeaderValue(name, text);
     }
@@ -112,12 +133,22 @@ export class NodeResponse implements HttpResponse {
   }
 }
 
+/** A request as the protocols send it: the outgoing headers (lower-case names) and the body as bytes. */
+export interface PreparedRequest {
+  url: URL;
+  method: string;
+  headers: OutgoingHttpHeaders;
+  body: Uint8Array | undefined;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * Sends one request through `node:http(s)` and a kept-alive agent; resolves once headers arrive, with the body
- * streamed and decoded (gzip, deflate, br). An abort rejects with the signal's reason, also while the body is read.
- * Redirects are not followed (the Kubernetes API does not send them).
+ * Sends one request over HTTP/2 (when `options.http2` is set, the server is `https://` and it chose h2) or through
+ * `node:http(s)` and a kept-alive agent; resolves once headers arrive, with the body streamed and decoded (gzip,
+ * deflate, br). An abort rejects with the signal's reason, also while the body is read. Redirects are not followed
+ * (the Kubernetes API does not send them).
  */
-export function sendRequest(url: URL, init: HttpRequestInit, options: SendOptions): Promise<NodeResponse> {
+export async function sendRequest(url: URL, init: HttpRequestInit, options: SendOptions): Promise<NodeResponse> {
   const signal = init.signal;
   signal?.throwIfAborted();
   const outgoing: OutgoingHttpHeaders = {};
@@ -127,7 +158,16 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
   for (const [name, values] of Object.entries(options.headerLines ?? {})) outgoing[name.toLowerCase()] = [...values];
   const body = typeof init.body === "string" ? Buffer.from(init.body) : init.body;
   if (body) outgoing["content-length"] = body.byteLength;
-  const method = (init.method ?? "GET").toUpperCase();
+  const request: PreparedRequest = { url, method: (init.method ?? "GET").toUpperCase(), headers: outgoing, body, signal };
+  if (options.http2 && url.protocol === "https:") {
+    const res = await options.http2.send(request, options.onSettled);
+    if (res) return res; // else the server speaks HTTP/1.1 only
+  }
+  return sendHttp1(request, options);
+}
+
+/** {@link sendRequest} over HTTP/1.1. */
+function sendHttp1({ url, method, headers: outgoing, body, signal }: PreparedRequest, options: SendOptions): Promise<NodeResponse> {
   const send = url.protocol === "https:" ? https.request : http.request;
 
   return new Promise<NodeResponse>((resolve, reject) => attempt(false, resolve, reject));
@@ -177,7 +217,7 @@ export function sendRequest(url: URL, init: HttpRequestInit, options: SendOption
         res.resume();
         return;
       }
-      stream = decoded(res);
+      stream = decoded(res, res.headers);
       stream.once("close", settled);
       resolve(new NodeResponse(res, stream, failure, outgoing));
     });
