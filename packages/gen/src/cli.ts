@@ -27,6 +27,8 @@ Options:
   --cache-dir DIR       cache of downloaded documents by hash (default ~/.cache/k8s-sdk/openapi)
   --no-cache            do not read or write the document cache
   --concurrency N       parallel downloads (default 4)
+  --runtime-import MOD  module the generated code imports the runtime from (default @org/k8s-core/runtime,
+                        which every app that installed @org/k8s-core has)
   --check               write nothing; exit 1 and list the files that would change
   --quiet               no progress or summary on stderr
   -h, --help            this help
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
         "cache-dir": { type: "string" },
         "no-cache": { type: "boolean" },
         concurrency: { type: "string" },
+        "runtime-import": { type: "string" },
         check: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -78,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
   const concurrency = args.concurrency === undefined ? 4 : Number(args.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     process.stderr.write(`k8s-gen: --concurrency must be a positive integer, got ${JSON.stringify(args.concurrency)}\n`);
+    return EXIT.usage;
+  }
+  if (args["runtime-import"] !== undefined && !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w.-]+)*$/i.test(args["runtime-import"])) {
+    process.stderr.write(`k8s-gen: --runtime-import must be a package name or subpath (such as @org/k8s-core/runtime), got ${JSON.stringify(args["runtime-import"])}\n`);
     return EXIT.usage;
   }
   if (args.from && (args.kubeconfig || args.context)) {
@@ -115,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
       ...(exclude ? { exclude } : {}),
       ...(args["save-spec"] ? { saveSpec: resolve(args["save-spec"]) } : {}),
       ...(cacheDir ? { cacheDir } : {}),
+      ...(args["runtime-import"] ? { runtimeImport: args["runtime-import"] } : {}),
       check: args.check === true,
       concurrency,
       onDownloadProgress: (p) => progress.download(p),

@@ -47,7 +47,7 @@ async function typeCheck(dir: string, appSource: string): Promise<{ ok: boolean;
         lib: ["ES2022", "DOM"],
         types: [],
         skipLibCheck: true,
-        paths: { "@org/k8s-runtime": [runtimeSource] },
+        paths: { "@org/k8s-runtime": [runtimeSource], "@org/k8s-core/runtime": [runtimeSource] },
       },
       include: ["**/*.ts"],
     }),

@@ -19,7 +19,7 @@ export interface GenerateOptions extends GroupFilter {
   /** Compare instead of writing (`--check`). */
   check?: boolean;
   concurrency?: number;
-  /** Module the generated code imports the runtime from. Default `@org/k8s-runtime`. */
+  /** Module the generated code imports the runtime from. Default `@org/k8s-core/runtime` ({@link DEFAULT_RUNTIME_IMPORT}). */
   runtimeImport?: string;
   onDownloadProgress?: (progress: FetchProgress) => void;
   onGenerateProgress?: (done: number, total: number) => void;
