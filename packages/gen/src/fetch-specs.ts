@@ -12,7 +12,9 @@ import { type HttpConnection, type HttpResponse, Transport, type TransportOption
  * rules, timeouts, typed errors, the request log (`K8S_SDK_LOG_LEVEL`) and the User-Agent.
  */
 export interface SpecClient {
+  /** The server's base URL (`https://host:port`). */
   readonly server: string;
+  /** A request to a path on the server, as the WHATWG `fetch`. */
   fetch(input: string, init?: RequestInit): Promise<Response>;
   /** The fetch-free request path, used when present. */
   request?: HttpConnection["request"] | undefined;
@@ -34,6 +36,7 @@ export interface FetchSpecsOptions extends GroupFilter {
   cacheDir?: string;
   /** Parallel downloads. Default 4. */
   concurrency?: number;
+  /** Called as documents are read (downloaded or taken from the cache). */
   onProgress?: (progress: FetchProgress) => void;
   signal?: AbortSignal;
   /** How requests are sent (timeouts, retries, log, User-Agent). Default: the runtime's, with 60 s per document. */

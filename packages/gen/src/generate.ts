@@ -21,7 +21,9 @@ export interface GenerateOptions extends GroupFilter {
   concurrency?: number;
   /** Module the generated code imports the runtime from. Default `@org/k8s-core/runtime` ({@link DEFAULT_RUNTIME_IMPORT}). */
   runtimeImport?: string;
+  /** Called as documents are read (downloaded or taken from the cache). */
   onDownloadProgress?: (progress: FetchProgress) => void;
+  /** Called as modules are generated: `done` of `total`. */
   onGenerateProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }

@@ -28,7 +28,9 @@ export interface HttpResponse {
   readonly sentHeaders?: Readonly<Record<string, string>>;
   /** The decoded body, chunk by chunk as it arrives; it can be read once. */
   readonly body: AsyncIterable<Uint8Array>;
+  /** Reads the whole body as UTF-8 text. */
   text(): Promise<string>;
+  /** Reads the whole body and parses it as JSON. */
   json(): Promise<unknown>;
   /** Discards the rest of the body and frees the socket. */
   cancel(): void;
@@ -86,6 +88,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** client-go's defaults: at most 10 retries, 1 s before a GET is sent again, waits capped at 30 s. */
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 10, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 /** Per-call options every verb accepts. */
