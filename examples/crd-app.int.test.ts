@@ -3,9 +3,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, wri
 import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type LocalRegistry, startLocalRegistry } from "@org/k8s-test-tools";
+import { type ControlPlane, startControlPlane } from "@org/k8s-testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type LocalRegistry, startLocalRegistry } from "../packages/test-tools/src/index.js";
-import { type ControlPlane, startControlPlane } from "../packages/testenv/src/index.js";
 import { packPackages, repo } from "../scripts/vitest/pack.js";
 
 // The CRD workflow exactly as a user follows it (docs/guides/crds.md), in a fresh copy of examples/crd-app outside

@@ -212,6 +212,8 @@ export async function applyManifests<Known extends KindMap>(objects: ObjectClien
   }
   const steps = new Map<number, Manifest[]>();
   for (const manifest of manifests) steps.set(rank(manifest.object), [...(steps.get(rank(manifest.object)) ?? []), manifest]);
+  /** Namespaces a dry run "created": they do not exist, so objects in them cannot be validated. */
+  const dryRunNamespaces = new Set<string>();
 
   for (const [step, batch] of [...steps.entries()].sort(([a], [b]) => a - b)) {
     await inBatches(batch, options.concurrency ?? 8, async (manifest) => {
@@ -225,6 +227,10 @@ export async function applyManifests<Known extends KindMap>(objects: ObjectClien
         }
         const mapping = await objects.mapping(object.apiVersion, object.kind, { signal: options.signal });
         const target = namespacedCopy(manifest, options.namespace, mapping.namespaced);
+        if (options.dryRun && target.metadata?.namespace && dryRunNamespaces.has(target.metadata.namespace)) {
+          results.set(manifest, { manifest, action: "skipped", message: `its Namespace is part of this set and was not created (dry run)` });
+          return;
+        }
         const ref = { apiVersion: object.apiVersion, kind: object.kind, name: String(object.metadata?.name ?? ""), namespace: target.metadata?.namespace };
         const before = await objects.get(ref as never, { signal: options.signal }).catch((error: unknown) => {
           if (isNotFound(error)) return undefined;
@@ -237,6 +243,7 @@ export async function applyManifests<Known extends KindMap>(objects: ObjectClien
           signal: options.signal,
         })) as DynamicObject;
         const action = !before ? "created" : before.metadata?.resourceVersion === applied.metadata?.resourceVersion ? "unchanged" : "configured";
+        if (options.dryRun && action === "created" && object.kind === "Namespace" && object.apiVersion === "v1") dryRunNamespaces.add(String(object.metadata?.name));
         results.set(manifest, { manifest, action, object: applied });
       } catch (error) {
         throw new ManifestApplyError(`${label}: ${(error as Error).message}`, manifest, done(), { cause: error });

@@ -3,7 +3,7 @@ import { type KindMap, ObjectClient } from "./objects.js";
 import { ResourceClient } from "./resource-client.js";
 import { RestMapper } from "./rest-mapper.js";
 import { type SubresourceHelpers, attachSubresources } from "./subresources.js";
-import { type CallOptions, type HttpConnection, Transport, type TransportOptions } from "./transport.js";
+import { type CallOptions, type HttpConnection, type RequestSpec, Transport, type TransportOptions } from "./transport.js";
 import type { DynamicObject, KubernetesList, KubernetesObject, ResourceDescriptor } from "./types.js";
 
 /** A typed client for one resource, with the subresource helpers its descriptor declares. */
@@ -116,19 +116,31 @@ export class KubeClient {
    * `client.fetchClient<paths>().GET("/api/v1/namespaces/{namespace}/pods", { params: { path: { namespace } } })`.
    */
   fetchClient<Paths extends {}>(): FetchClient<Paths> {
-    const connection = this.connection;
+    const { connection, transport } = this;
     return createFetchClient<Paths>({
       baseUrl: connection.server,
-      // Requests built by openapi-fetch carry absolute URLs; send them through the connection's own fetch.
-      fetch: (request: Request) =>
-        connection.fetch(request.url.slice(connection.server.length), {
-          method: request.method,
-          headers: request.headers,
-          ...(request.body ? { body: request.body, duplex: "half" } : {}),
+      // openapi-fetch builds absolute URLs; each request goes through the client's transport (its retries, request
+      // log, warnings, rate limit and hooks), and error answers come back as responses for openapi-fetch to read.
+      fetch: async (request: Request) => {
+        const res = await transport.request({
+          method: request.method.toUpperCase() as RequestSpec["method"],
+          path: request.url.slice(connection.server.length),
+          ...(request.body ? { body: await request.text() } : {}),
+          ...(request.headers.get("content-type") ? { contentType: request.headers.get("content-type")! } : {}),
+          ...(request.headers.get("accept") ? { accept: request.headers.get("accept")! } : {}),
           signal: request.signal,
-        } as RequestInit),
+          returnErrors: true,
+        });
+        const headers = new Headers();
+        const raw = res.rawHeaders ?? [];
+        for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+        if (raw.length === 0 && res.header("content-type")) headers.set("content-type", res.header("content-type")!);
+        const body = res.status === 204 || res.status === 304 ? null : await res.text();
+        return new Response(body, { status: res.status, headers });
+      },
     });
   }
+
 }
 
 /** Creates a client for a connection (an `@org/k8s-auth` Connection or any {@link HttpConnection}). */

@@ -118,6 +118,11 @@ export interface RequestSpec extends CallOptions {
   headerTimeoutMs?: number | undefined;
   /** Streams: fail when no body data arrived for this long (a watch: `timeoutSeconds` plus a margin). Default: none. */
   idleTimeoutMs?: number | undefined;
+  /**
+   * Return an error answer (after the retries the policy allows) instead of throwing it as a KubernetesError: for
+   * callers that read error bodies themselves (the openapi-fetch client of `fetchClient()`).
+   */
+  returnErrors?: boolean | undefined;
 }
 
 /** How a client sends requests: timeouts, retries, rate limit, warnings, request log, hooks, User-Agent. */
@@ -397,7 +402,7 @@ export class Transport {
           retrying,
         }),
       );
-      if (res.status >= 200 && res.status < 300) return this.#wrap(res, scope, spec, observer);
+      if ((res.status >= 200 && res.status < 300) || (spec.returnErrors && !retrying)) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
         await res.text().catch(() => ""); // read the (small) Status to the end, so the socket goes back to the pool
         await scope.wait(delay, limited); // retries are throttled too, as client-go's

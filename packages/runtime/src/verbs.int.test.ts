@@ -262,3 +262,21 @@ describe("discovery and the dynamic client", () => {
     expect(Array.isArray(data?.items)).toBe(true);
   });
 });
+
+describe("fetchClient (openapi-fetch) over the same transport", () => {
+  it("sends through the request policy (hooks see it) and returns error answers as openapi-fetch errors", async () => {
+    const seen: string[] = [];
+    const client = createClient(connection, { onRequest: (request) => void seen.push(`${request.method} ${new URL(request.url).pathname}`) });
+    const raw = client.fetchClient<{
+      "/api/v1/namespaces/{namespace}/configmaps/{name}": { get: { parameters: { path: { namespace: string; name: string } }; responses: { 200: { content: { "application/json": { metadata?: { name?: string } } } }; 404: { content: { "application/json": { kind: "Status"; reason?: string } } } } } };
+    }>();
+    await cms.create({ metadata: { name: "through-openapi-fetch" } });
+    const found = await raw.GET("/api/v1/namespaces/{namespace}/configmaps/{name}", { params: { path: { namespace: ns, name: "through-openapi-fetch" } } });
+    expect(found.response.status).toBe(200);
+    expect(found.data?.metadata?.name).toBe("through-openapi-fetch");
+    const missing = await raw.GET("/api/v1/namespaces/{namespace}/configmaps/{name}", { params: { path: { namespace: ns, name: "nope" } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error).toMatchObject({ kind: "Status", reason: "NotFound" });
+    expect(seen).toEqual([`GET /api/v1/namespaces/${ns}/configmaps/through-openapi-fetch`, `GET /api/v1/namespaces/${ns}/configmaps/nope`]);
+  });
+});

@@ -3,6 +3,7 @@
  * one object (its current state first, then its changes), never on polling.
  */
 import { defineErrorKind } from "./error-kind.js";
+import { followSignal } from "./signals.js";
 import type { ResourceClient } from "./resource-client.js";
 import type { KubernetesList, KubernetesObject } from "./types.js";
 
@@ -63,9 +64,19 @@ export async function waitFor<T extends KubernetesObject>(client: AnyResourceCli
   const { kind, namespaced } = client.descriptor;
   const namespace = namespaced ? (options.namespace ?? client.defaultNamespace) : undefined;
   const what = `${kind.toLowerCase()} ${namespace ? `${namespace}/` : ""}${name}`;
+  // A timer of our own rather than AbortSignal.timeout combined with AbortSignal.any: on Node 20 a combined signal can
+  // lose a timeout source to garbage collection and never fire.
   const stop = new AbortController();
-  const timeout = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
-  const signal = AbortSignal.any([stop.signal, ...(options.signal ? [options.signal] : []), ...(timeout ? [timeout] : [])]);
+  let timedOut = false;
+  const timer =
+    options.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stop.abort();
+        }, options.timeoutMs)
+      : undefined;
+  const unfollow = followSignal(options.signal, stop);
+  const signal = stop.signal;
   let current: T | undefined;
   let lastMessage: string | undefined;
   const check = (): { done: true; value: T | undefined } | undefined => {
@@ -102,10 +113,12 @@ export async function waitFor<T extends KubernetesObject>(client: AnyResourceCli
       if (met) return met.value;
     }
   } finally {
+    clearTimeout(timer);
+    unfollow();
     stop.abort();
   }
   if (options.signal?.aborted) throw options.signal.reason;
-  if (timeout?.aborted) {
+  if (timedOut) {
     const state = lastMessage ? `: ${lastMessage}` : current === undefined ? " (it does not exist)" : "";
     throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${what}${state}`, current);
   }

@@ -1,7 +1,7 @@
 // Compiled by packed.int.test.ts inside a fresh app that installed the packed tarballs, under strict settings
 // (`skipLibCheck: false`, `exactOptionalPropertyTypes`, `noUncheckedIndexedAccess`), as ESM, CommonJS and with
 // bundler resolution. Every line must compile, and every `@ts-expect-error` line must fail to.
-import { Informer, type Kube, type KubernetesError, connect, isNotFound, isStatus } from "@org/k8s-core";
+import { Informer, type Kube, type KubernetesError, applyManifests, connect, isNotFound, isStatus, parseManifests, waitForCondition, waitForRollout } from "@org/k8s-core";
 import { type Deployment, type DeploymentList, deployments } from "@org/k8s-core/apps/v1";
 import type { ClusterRole } from "@org/k8s-core/rbac.authorization.k8s.io/v1";
 import type { Container, Pod } from "@org/k8s-core/core/v1";
@@ -101,6 +101,9 @@ export async function usage(signal: AbortSignal): Promise<unknown[]> {
   await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.28" }] } } } } });
   await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: { template: { spec: { containers: [{ name: "old", $patch: "delete" }] } } } } });
   await k8s.apps.v1.deployments.patch("web", { type: "json", body: [{ op: "replace", path: "/spec/replicas", value: 2 }] });
+  // Values of the named types fit into patches as they are.
+  await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: web.spec } });
+  await k8s.apps.v1.deployments.patch("web", { type: "merge", body: { spec: web.spec } });
   await k8s.apps.v1.deployments.patch("web", { type: "merge", untypedBody: { spec: { anything: "goes" } } });
   // @ts-expect-error unknown field in a merge patch
   await k8s.apps.v1.deployments.patch("web", { type: "merge", body: { spec: { replicaz: 3 } } });
@@ -175,6 +178,21 @@ export async function usage(signal: AbortSignal): Promise<unknown[]> {
   const spec: unknown = widget["spec"];
   const role: ClusterRole | undefined = undefined;
 
+  // Any object by apiVersion/kind: typed for generated kinds, untyped otherwise.
+  const byKind: Deployment = await k8s.objects.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 2 } }, { fieldManager: "my-app" });
+  // @ts-expect-error replicas is a number, also through k8s.objects
+  await k8s.objects.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: "2" } }, { fieldManager: "my-app" });
+  const gadget = await k8s.objects.get({ apiVersion: "example.com/v1", kind: "Gadget", name: "g" });
+  const gadgetSpec: unknown = gadget["spec"];
+  const results = await applyManifests(k8s.objects, parseManifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"), { fieldManager: "my-app" });
+  const action: "created" | "configured" | "unchanged" | "skipped" | undefined = results[0]?.action;
+
+  // Waiting as kubectl does, typed by the resource.
+  const rolledOut: Deployment = await waitForRollout(k8s.apps.v1.deployments, "web", { timeoutMs: 60_000 });
+  const established = await waitForCondition(k8s.apiextensions.v1.customResourceDefinitions, "widgets.example.com", "Established");
+  const crdGroup: string = established.spec.group;
+
+
   // A generated API joins the built-in one: its clients, and its kinds in k8s.objects.
   const withWidgets = k8s.with(widgetApi);
   const widgetByClient: Widget = await withWidgets.exampleCom.v1.widgets.get("w");
@@ -189,5 +207,5 @@ export async function usage(signal: AbortSignal): Promise<unknown[]> {
   // @ts-expect-error without the generated API, objects of that kind are dynamic
   const notKnown: Widget = await k8s.objects.get({ apiVersion: "example.com/v1", kind: "Widget", name: "w" });
 
-  return [widgetByClient, widgetByKind, stillBuiltIn, andItsClients, notKnown, wrongVersion, nameless, ip, containers, wrongName, applied, replicas, log, notNarrowed, cached, wrongCache, list, firstName, spec, role];
+  return [widgetByClient, widgetByKind, stillBuiltIn, andItsClients, notKnown, wrongVersion, nameless, ip, containers, wrongName, applied, replicas, log, notNarrowed, cached, wrongCache, list, firstName, spec, role, byKind, gadgetSpec, action, rolledOut, crdGroup];
 }
