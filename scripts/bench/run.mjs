@@ -4,7 +4,8 @@
 // control plane. Scenarios run as child processes under Node 24 (client-node needs Node >= 22), clients alternating
 // within each round, several rounds; medians and ratios (this SDK / other) against the goals. Prints a markdown
 // table and writes bench-results/bench.json.
-//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,watch,cold,bundle,typecheck,gen,footprint]
+// Scenario 9 (pod I/O) runs on a whole cluster of its own (testenv's startCluster), against kubectl as well.
+//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio]
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -21,8 +22,8 @@ const rounds = Number(option("rounds")) || (quick ? 1 : 5);
 const only = option("only")?.split(",");
 const want = (s) => !only || only.includes(s);
 const sizes = quick
-  ? { gets: 50, configMaps: 300, pageLimit: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1 }
-  : { gets: 2000, configMaps: 5000, pageLimit: 500, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5 };
+  ? { gets: 50, configMaps: 300, pageLimit: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1, execs: 5, forwardMiB: 4 }
+  : { gets: 2000, configMaps: 5000, pageLimit: 500, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5, execs: 30, forwardMiB: 32 };
 const log = (...a) => process.stderr.write(`${a.join(" ")}\n`);
 const names = { sdk: "this SDK", clientnode: "client-node", raw: "raw fetch" };
 
@@ -74,6 +75,36 @@ try {
   }
 } finally {
   await cp?.stop();
+}
+
+// Pod I/O needs pods: a whole cluster (one simulated node), after the control plane above is gone.
+const podioClients = ["sdk", "clientnode", "kubectl"];
+if (want("podio")) {
+  const { startCluster, createNamespace, apiRequest } = await import(join(repo, "packages/testenv/dist/index.js"));
+  log("starting a whole cluster for the pod I/O row ...");
+  const cluster = await startCluster({ nodes: 1 });
+  try {
+    const namespace = "bench-podio";
+    await createNamespace(cluster.adminAccess, namespace);
+    const created = await apiRequest(cluster.adminAccess, "POST", `/api/v1/namespaces/${namespace}/pods`, {
+      metadata: { name: "echo" },
+      spec: { containers: [{ name: "main", image: "registry.example/echo:1" }] },
+    });
+    if (created.status !== 201) throw new Error(`creating the pod: ${created.status} ${created.text}`);
+    for (let i = 0; ; i++) {
+      const res = await apiRequest(cluster.adminAccess, "GET", `/api/v1/namespaces/${namespace}/pods/echo`);
+      if (res.json?.status?.phase === "Running") break;
+      if (i > 300) throw new Error("the bench pod did not start");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const podioArgs = { kubeconfig: cluster.kubeconfigPath, namespace, pod: "echo", execs: sizes.execs, mib: sizes.forwardMiB, kubectl: cluster.binaries.kubectl };
+    for (let round = 0; round < rounds; round++) {
+      log(`pod I/O round ${round + 1}/${rounds}`);
+      for (const client of rotate(podioClients, round)) record("podio", client, await runScenario({ name: "podio", args: { ...podioArgs, client } }));
+    }
+  } finally {
+    await cluster.stop();
+  }
 }
 
 // Machine-only scenarios, after the control plane is gone (no CPU taken by it).
@@ -182,6 +213,15 @@ if (footprint) {
   row("8. npm install footprint", "node_modules bytes", "MiB", { sdk: footprint.sdk.bytes / 2 ** 20, clientnode: footprint.clientnode.bytes / 2 ** 20, raw: null });
 }
 
+/** Pod I/O compares with kubectl rather than the raw fetch floor: rows of their own. */
+const podioRows = [];
+if (raw.podio) {
+  const value = (client, key) => median((raw.podio[client] ?? []).map((r) => r[key]));
+  for (const [metric, key, unit] of [["exec round trip, median", "execMedianMs", "ms"], ["exec round trip, p95", "execP95Ms", "ms"], [`port-forward echo of ${sizes.forwardMiB} MiB`, "forwardMBps", "MB/s"]]) {
+    podioRows.push({ metric, unit, values: Object.fromEntries(podioClients.map((c) => [c, value(c, key)])) });
+  }
+}
+
 const fmt = (v) => (v == null ? "–" : typeof v === "string" ? v : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const fmtRatio = (r, other) => {
   const x = r.ratios[other];
@@ -201,6 +241,18 @@ for (const r of rows) {
   const cell = (v) => (v == null ? "–" : `${fmt(v)}${typeof v === "string" ? "" : u}`);
   lines.push(`| ${r.scenario} | ${r.metric} | ${cell(r.values.sdk)} | ${cell(r.values.clientnode)} | ${cell(r.values.raw)} | ${fmtRatio(r, "clientnode")} | ${fmtRatio(r, "raw")} |`);
 }
+if (podioRows.length > 0) {
+  lines.push("");
+  lines.push(`9. pod I/O on a whole cluster (kube-apiserver -> test kubelet), ${sizes.execs} sequential \`echo\` execs; kubectl runs a process per exec:`);
+  lines.push("");
+  lines.push("| metric | this SDK | client-node | kubectl | SDK / client-node | SDK / kubectl |");
+  lines.push("| --- | --- | --- | --- | --- | --- |");
+  for (const r of podioRows) {
+    const ratio = (other) => (r.values.sdk != null && r.values[other] ? (r.values.sdk / r.values[other]).toFixed(2) : "–");
+    const cell = (v) => (v == null ? "–" : `${fmt(v)} ${r.unit}`);
+    lines.push(`| ${r.metric} | ${cell(r.values.sdk)} | ${cell(r.values.clientnode)} | ${cell(r.values.kubectl)} | ${ratio("clientnode")} | ${ratio("kubectl")} |`);
+  }
+}
 if (gen) {
   lines.push("");
   lines.push(`7. generation (scripts/bench/gen.mjs, bench-results/gen.json, Node ${gen.node}, median of ${gen.rounds}):`);
@@ -209,5 +261,5 @@ if (gen) {
 console.log(lines.join("\n"));
 mkdirSync(join(repo, "bench-results"), { recursive: true });
 const outFile = join(repo, "bench-results", quick ? "bench-quick.json" : "bench.json");
-writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), kubernetes: PINNED_KUBERNETES_VERSION, versions, rounds, sizes, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30 }, rows, bundles, footprint, gen: gen?.medians, raw }, null, 2)}\n`);
+writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), kubernetes: PINNED_KUBERNETES_VERSION, versions, rounds, sizes, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30 }, rows, podio: podioRows, bundles, footprint, gen: gen?.medians, raw }, null, 2)}\n`);
 log(`wrote ${outFile}`);

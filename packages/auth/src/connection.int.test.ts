@@ -8,7 +8,7 @@ import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { apiRequest, generateCertificateAuthority, mintServiceAccountToken } from "@org/k8s-testenv";
 import { ConnectionError } from "./connection.js";
-import { startConnectProxy, startSocks5Proxy } from "./testing/proxies.js";
+import { startConnectProxy, startSocks5Proxy } from "@org/k8s-test-tools";
 import { loadConnection } from "./load-connection.js";
 import type { Connection } from "./types.js";
 

@@ -11,8 +11,9 @@ import { impersonationHeaderLines, impersonationHeaders } from "./impersonation.
 import type { ResolvedConfig } from "./resolved.js";
 import { httpFetch } from "./http/fetch.js";
 import { type SendOptions, sendRequest } from "./http/request.js";
+import { sendUpgrade } from "./http/upgrade.js";
 import { type AgentPair, acquireAgent, proxyFor } from "./transport.js";
-import type { Connection, ConnectionTls, HttpRequestInit, HttpResponse } from "./types.js";
+import type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, UpgradeRequestInit, UpgradeResponse } from "./types.js";
 
 /**
  * The request could not be sent or got no answer: TLS verification, connection refused or reset, proxy failure,
@@ -332,6 +333,14 @@ export class KubeConnection implements Connection {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
     return this.#send({ method, url }, headers, init.signal, init.stream === true, (sent, options, signal) => sendRequest(new URL(url), { ...init, headers: sent, signal }, options));
+  };
+
+  upgrade = async (input: string, init: UpgradeRequestInit = {}): Promise<UpgradeResponse> => {
+    const method = (init.method ?? "GET").toUpperCase();
+    const url = this.#url(input, method);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
+    return this.#send({ method, url }, headers, init.signal, true, (sent, options, signal) => sendUpgrade(new URL(url), { ...init, headers: sent, signal }, options));
   };
 
   describe(): string {

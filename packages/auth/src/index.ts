@@ -9,6 +9,7 @@ export { CredentialError, KubeconfigError, NotInClusterError, isCredentialError,
 export { DEFAULT_MAX_SOCKETS } from "./transport.js";
 export type { KubeconfigLocation } from "./errors.js";
 export { DEFAULT_SERVICE_ACCOUNT_DIR } from "./in-cluster.js";
-export type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, LoadConnectionOptions } from "./types.js";
+export type { Connection, ConnectionTls, HttpRequestInit, HttpResponse, LoadConnectionOptions, UpgradeRequestInit, UpgradeResponse } from "./types.js";
+export type { UpgradedSocket } from "@org/k8s-runtime";
 export { ManifestSyntaxError, parseManifestDocuments } from "./yaml-documents.js";
 export type { YamlDocument } from "./yaml-documents.js";

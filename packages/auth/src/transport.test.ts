@@ -1,7 +1,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startSocks5Proxy } from "./testing/proxies.js";
+import { startSocks5Proxy } from "@org/k8s-test-tools";
 import { httpFetch } from "./http/fetch.js";
 import { acquireAgent, proxyFor, tlsOptions } from "./transport.js";
 

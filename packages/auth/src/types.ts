@@ -1,3 +1,5 @@
+import type { UpgradedSocket } from "@org/k8s-runtime";
+
 /**
  * The public contract of `@org/k8s-auth`. Other packages (runtime, gen) build on exactly these shapes.
  */
@@ -87,6 +89,27 @@ export interface HttpResponse {
   cancel(): void;
 }
 
+/** An HTTP/1.1 upgrade for {@link Connection.upgrade} (WebSocket or SPDY, as kubectl's exec, attach and port-forward). */
+export interface UpgradeRequestInit {
+  /** Default `GET` (WebSocket); SPDY upgrades use `POST`. */
+  method?: string | undefined;
+  /** `Upgrade` and the protocol's headers (`Sec-WebSocket-*`, `X-Stream-Protocol-Version`); `Connection: Upgrade` is added. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** Aborts the request, and destroys the upgraded socket later, with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The answer to {@link Connection.upgrade}. On `101 Switching Protocols`, `socket` is the switched connection (it
+ * belongs to the caller: `destroy()` frees it) and `head` the bytes the server sent right after the headers. Any
+ * other status is a refusal whose body (usually a `Status`) says why.
+ */
+export interface UpgradeResponse extends HttpResponse {
+  /** A Node `Duplex` at run time (the TLS or TCP socket), typed by what it offers (cast it where you have `@types/node`). */
+  readonly socket: UpgradedSocket | undefined;
+  readonly head: Uint8Array;
+}
+
 /** A resolved way to talk to one API server as one identity. */
 export interface Connection extends AsyncDisposable {
   /** Server URL as client-go builds it (scheme, host, port, path prefix; no trailing slash). */
@@ -116,6 +139,12 @@ export interface Connection extends AsyncDisposable {
    * process the ~20 ms of loading Node's fetch implementation and a busy watch the web-stream hops per chunk.
    */
   request(input: string, init?: HttpRequestInit): Promise<HttpResponse>;
+  /**
+   * An HTTP/1.1 upgrade (WebSocket, SPDY) with exactly the credentials, TLS, proxy tunnel, impersonation and origin
+   * rule of {@link Connection.request}, from the pool for long-lived streams. Not retried. `close()` destroys
+   * upgraded sockets that are still open.
+   */
+  upgrade(input: string, init?: UpgradeRequestInit): Promise<UpgradeResponse>;
   /** A one-line description for logs with every secret redacted. */
   describe(): string;
   /** Closes the connection pool (also what `await using` does). */

@@ -178,3 +178,35 @@ export type {
   WatchOptions,
   WriteOptions,
 } from "@org/k8s-runtime";
+
+// Pod I/O: exec, attach, port-forward and copy on `k8s.core.v1.pods`.
+export {
+  ContainerNotFoundError,
+  ContainerNotRunningError,
+  CopyFailedError,
+  PortForwardError,
+  UnsafeArchiveEntryError,
+  isContainerNotFound,
+  isContainerNotRunning,
+  isCopyFailed,
+  isPortForwardError,
+  isUnsafeArchiveEntry,
+} from "@org/k8s-runtime";
+export type {
+  AttachOptions,
+  ByteDuplex,
+  ByteReadable,
+  ByteWritable,
+  CopyOptions,
+  CopyResult,
+  ExecCommandOptions,
+  ExecOptions,
+  ExecOutput,
+  ExecResult,
+  ForwardedPort,
+  PortForward,
+  PortForwardOptions,
+  PortMapping,
+  RemoteProcess,
+  TerminalSize,
+} from "@org/k8s-runtime";

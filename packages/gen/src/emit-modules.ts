@@ -94,6 +94,9 @@ const SUBRESOURCE_HELPERS: Record<string, (object: string, scope: string) => str
   log: (_object, scope) => `LogSubresource<${scope}>`,
   eviction: (_object, scope) => `EvictionSubresource<${scope}>`,
   binding: (_object, scope) => `BindingSubresource<${scope}>`,
+  exec: (_object, scope) => `ExecSubresource<${scope}>`,
+  attach: (_object, scope) => `AttachSubresource<${scope}>`,
+  portforward: (_object, scope) => `PortForwardSubresource<${scope}>`,
 };
 
 /**

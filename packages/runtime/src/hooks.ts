@@ -39,6 +39,11 @@ export interface RequestObserver {
   error?(error: unknown, durationMs: number): void;
   /** The body, when the transport read it whole (non-streaming calls and error answers). */
   body?(text: string): void;
+  /**
+   * An upgraded stream (exec, attach, port-forward) that began with a 101 answer is over: closed after `durationMs`
+   * since the 101, cleanly or with `error`.
+   */
+  closed?(durationMs: number, error: unknown): void;
 }
 
 /**

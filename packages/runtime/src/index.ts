@@ -26,6 +26,9 @@ export type {
 } from "./resource-client.js";
 export { SubresourceClient } from "./subresources.js";
 export type {
+  AttachSubresource,
+  ExecSubresource,
+  PortForwardSubresource,
   BindingSubresource,
   BindingTarget,
   EphemeralContainersSubresource,
@@ -38,6 +41,39 @@ export type {
   StatusSubresource,
   SubresourceHelpers,
 } from "./subresources.js";
+export {
+  ContainerNotFoundError,
+  ContainerNotRunningError,
+  CopyFailedError,
+  PortForwardError,
+  UnsafeArchiveEntryError,
+  isContainerNotFound,
+  isContainerNotRunning,
+  isCopyFailed,
+  isPortForwardError,
+  isUnsafeArchiveEntry,
+} from "./pod-io/errors.js";
+export type {
+  AttachOptions,
+  ByteDuplex,
+  ByteReadable,
+  ByteSink,
+  ByteWritable,
+  CopyOptions,
+  CopyResult,
+  ExecCommandOptions,
+  ExecOptions,
+  ExecOutput,
+  ExecResult,
+  ForwardedPort,
+  PortForward,
+  PortForwardOptions,
+  PortMapping,
+  ProcessInput,
+  RemoteCommandProtocol,
+  RemoteProcess,
+  TerminalSize,
+} from "./pod-io/types.js";
 export { Informer, InformerOverflowError, InformerStoppedError, waitForSync } from "./informer.js";
 export type { IndexFunction, InformerEvent, InformerOptions } from "./informer.js";
 export type { WatchOptions } from "./watch.js";
@@ -47,7 +83,20 @@ export { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js"
 export { followSignal } from "./signals.js";
 export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
-export type { CallOptions, HttpConnection, HttpRequestInit, HttpResponse, RetryPolicy, TransportOptions, RequestSpec } from "./transport.js";
+export type {
+  CallOptions,
+  HttpConnection,
+  HttpRequestInit,
+  HttpResponse,
+  RetryPolicy,
+  TransportOptions,
+  RequestSpec,
+  UpgradeRequestInit,
+  UpgradeResponse,
+  UpgradeSpec,
+  UpgradedSocket,
+  UpgradedStream,
+} from "./transport.js";
 export type { RequestEvent, RequestHook, RequestObserver, ResponseEvent } from "./hooks.js";
 export { TokenBucket } from "./rate-limit.js";
 export type { RateLimit, RateLimiter } from "./rate-limit.js";

@@ -38,7 +38,7 @@ export function maskHeaderValue(name: string, value: string): string {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+  101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
   404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone", 413: "Payload Too Large",
   415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
   502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
@@ -106,6 +106,10 @@ export function requestLogHook(options: RequestLogOptions): RequestHook | undefi
       },
       body(text: string) {
         if (level >= 8) write(`Response Body: ${truncated(text, level)}`);
+      },
+      closed(durationMs: number, error: unknown) {
+        const how = error === undefined ? "closed" : `failed: ${error instanceof Error ? error.message : String(error)}`;
+        write(`${request.method} ${request.url} stream ${how} after ${Math.round(durationMs)} milliseconds`);
       },
     };
   };

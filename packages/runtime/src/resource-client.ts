@@ -1,4 +1,4 @@
-import type { CallOptions, Transport } from "./transport.js";
+import type { CallOptions, Transport, UpgradedStream } from "./transport.js";
 import type {
   ApplyConfiguration,
   DeleteResult,
@@ -437,6 +437,24 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       ...(options?.signal ? { signal: options.signal } : {}),
     });
     yield* readLines(res.body); // 204 No Content (no log yet): no lines
+  }
+
+  /**
+   * The `connect` verb of a subresource (a pod's `exec`, `attach`, `portforward`): an HTTP/1.1 upgrade with the
+   * protocol headers given, returning the switched connection (see {@link Transport.upgrade}).
+   */
+  connect(
+    name: string,
+    subresource: string,
+    query: Query,
+    init: ScopeOptions<Namespaced> & { method?: "GET" | "POST" | undefined; headers: Readonly<Record<string, string>>; signal?: AbortSignal | undefined },
+  ): Promise<UpgradedStream> {
+    return this.#transport.upgrade({
+      method: init.method ?? "GET",
+      path: this.#path({ namespace: this.#namespace(init.namespace), name, subresource, query }),
+      headers: init.headers,
+      signal: init.signal,
+    });
   }
 
   #writeQuery(options: WriteOptions | undefined): Query {

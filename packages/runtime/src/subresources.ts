@@ -1,6 +1,18 @@
 import type { ApplyOptions, LogOptions, Patch, ResourceClient, ScopeOptions, WriteOptions } from "./resource-client.js";
 import type { CallOptions } from "./transport.js";
 import type { ApplyConfiguration, KubernetesList, KubernetesObject, ResourceDescriptor, Status } from "./types.js";
+import { podContainerError } from "./pod-io/errors.js";
+import type {
+  AttachOptions,
+  CopyOptions,
+  CopyResult,
+  ExecCommandOptions,
+  ExecOptions,
+  ExecOutput,
+  PortForward,
+  PortForwardOptions,
+  RemoteProcess,
+} from "./pod-io/types.js";
 
 /** `autoscaling/v1` Scale, the body of every `scale` subresource. */
 export interface Scale extends KubernetesObject {
@@ -86,6 +98,47 @@ export interface LogSubresource<Namespaced extends boolean> {
   logStream(name: string, options?: ScopeOptions<Namespaced> & Omit<LogOptions, "timeoutMs">): AsyncGenerator<string>;
 }
 
+/**
+ * A pod's `exec` subresource: run commands in a container (as `kubectl exec`), over WebSocket `v5.channel.k8s.io`
+ * (`v4.channel.k8s.io` on servers before 1.30), and copy files in and out (as `kubectl cp`, tar over exec; the
+ * container needs `tar`).
+ */
+export interface ExecSubresource<Namespaced extends boolean> {
+  /**
+   * Starts a command: its streams, terminal resize, and the result with its exit code. Read its output (or turn
+   * it off with `stdout: false` / `stderr: false`): unread output stalls the command, as a full pipe would.
+   */
+  exec(name: string, options: ScopeOptions<Namespaced> & ExecOptions): Promise<RemoteProcess>;
+  /** Runs a command to its end and returns its output as text and its exit code (non-zero is not an error). */
+  execCommand(name: string, command: readonly string[], options?: ScopeOptions<Namespaced> & ExecCommandOptions): Promise<ExecOutput>;
+  /**
+   * Copies a local file or directory into the container (`kubectl cp SRC POD:DEST`): into `podPath/<name>` when
+   * `podPath` is a directory there, else to `podPath`. Symlinks are copied as symlinks, never followed.
+   */
+  copyTo(name: string, localPath: string, podPath: string, options?: ScopeOptions<Namespaced> & CopyOptions): Promise<CopyResult>;
+  /**
+   * Copies a file or directory out of the container (`kubectl cp POD:SRC DEST`). Every archive entry is checked
+   * first: one that would land outside `localPath` (absolute or `..` names, symlinks leading out, writes through
+   * symlinks) stops the copy with an `UnsafeArchiveEntryError`.
+   */
+  copyFrom(name: string, podPath: string, localPath: string, options?: ScopeOptions<Namespaced> & CopyOptions): Promise<CopyResult>;
+}
+
+/** A pod's `attach` subresource: the streams of a running container (as `kubectl attach`). */
+export interface AttachSubresource<Namespaced extends boolean> {
+  /** Attaches to the container's main process: what it writes from now on, and its input when `stdin` is set. */
+  attach(name: string, options?: ScopeOptions<Namespaced> & AttachOptions): Promise<RemoteProcess>;
+}
+
+/** A pod's `portforward` subresource (as `kubectl port-forward`). */
+export interface PortForwardSubresource<Namespaced extends boolean> {
+  /**
+   * Opens a port-forward session to the pod: local listeners for `ports` (on 127.0.0.1), and
+   * {@link PortForward.connect} for a connection as a stream. Close it when done.
+   */
+  portForward(name: string, options?: ScopeOptions<Namespaced> & PortForwardOptions): Promise<PortForward>;
+}
+
 /** A pod's `eviction` subresource. */
 export interface EvictionSubresource<Namespaced extends boolean> {
   /** Evicts the pod through the eviction API (honours PodDisruptionBudgets, as `kubectl drain`). */
@@ -108,7 +161,14 @@ export type SubresourceHelpers<D> = (Has<D, "status"> extends true ? StatusSubre
   (Has<D, "ephemeralcontainers"> extends true ? EphemeralContainersSubresource<ObjectOf<D>, ScopeOf<D>> : unknown) &
   (Has<D, "log"> extends true ? LogSubresource<ScopeOf<D>> : unknown) &
   (Has<D, "eviction"> extends true ? EvictionSubresource<ScopeOf<D>> : unknown) &
-  (Has<D, "binding"> extends true ? BindingSubresource<ScopeOf<D>> : unknown);
+  (Has<D, "binding"> extends true ? BindingSubresource<ScopeOf<D>> : unknown) &
+  (Has<D, "exec"> extends true ? ExecSubresource<ScopeOf<D>> : unknown) &
+  (Has<D, "attach"> extends true ? AttachSubresource<ScopeOf<D>> : unknown) &
+  (Has<D, "portforward"> extends true ? PortForwardSubresource<ScopeOf<D>> : unknown);
+
+/** Pod I/O, loaded on first use: programs that never exec, attach, forward or copy never load it. */
+let podIO: Promise<typeof import("./pod-io/index.js")> | undefined;
+const loadPodIO = () => (podIO ??= import("./pod-io/index.js"));
 
 function logQuery(options: LogOptions | undefined, follow: boolean) {
   return {
@@ -123,6 +183,19 @@ function logQuery(options: LogOptions | undefined, follow: boolean) {
   };
 }
 
+const rethrowPodError = (error: unknown): never => {
+  throw podContainerError(error);
+};
+
+/** A log follow whose errors about the container are typed (ContainerNotFoundError, ContainerNotRunningError). */
+async function* podLogStream(lines: AsyncGenerator<string>): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (error) {
+    rethrowPodError(error);
+  }
+}
+
 /** Attaches the helpers of {@link SubresourceHelpers} that the descriptor declares. */
 export function attachSubresources<N extends boolean>(client: ResourceClient<KubernetesObject, KubernetesList<KubernetesObject>, N>): void {
   const subs = client.descriptor.subresources;
@@ -132,11 +205,31 @@ export function attachSubresources<N extends boolean>(client: ResourceClient<Kub
   if (subs.ephemeralcontainers) define("ephemeralContainers", new SubresourceClient(client, "ephemeralcontainers"));
   if (subs.log) {
     const log: LogSubresource<N> = {
-      log: (name, options) => client.readText(name, "log", logQuery(options, false), options),
-      logStream: (name, options) => client.streamText(name, "log", logQuery(options, true), options),
+      log: (name, options) => client.readText(name, "log", logQuery(options, false), options).catch(rethrowPodError),
+      logStream: (name, options) => podLogStream(client.streamText(name, "log", logQuery(options, true), options)),
     };
     define("log", log.log);
     define("logStream", log.logStream);
+  }
+  type Scope = ScopeOptions<N>;
+  if (subs.exec) {
+    const helpers: ExecSubresource<N> = {
+      exec: async (name, options) => (await loadPodIO()).exec(client, name, options as Scope & ExecOptions),
+      execCommand: async (name, command, options) => (await loadPodIO()).execCommand(client, name, command, options as Scope & ExecCommandOptions),
+      copyTo: async (name, localPath, podPath, options) => (await loadPodIO()).copyTo(client, name, localPath, podPath, options as Scope & CopyOptions),
+      copyFrom: async (name, podPath, localPath, options) => (await loadPodIO()).copyFrom(client, name, podPath, localPath, options as Scope & CopyOptions),
+    };
+    for (const [key, value] of Object.entries(helpers)) define(key, value);
+  }
+  if (subs.attach) {
+    const helpers: AttachSubresource<N> = { attach: async (name, options) => (await loadPodIO()).attach(client, name, options as Scope & AttachOptions) };
+    define("attach", helpers.attach);
+  }
+  if (subs.portforward) {
+    const helpers: PortForwardSubresource<N> = {
+      portForward: async (name, options) => (await loadPodIO()).portForward(client, name, options as Scope & PortForwardOptions),
+    };
+    define("portForward", helpers.portForward);
   }
   if (subs.eviction) {
     const eviction: EvictionSubresource<N> = {

@@ -36,6 +36,39 @@ export interface HttpResponse {
   cancel(): void;
 }
 
+/**
+ * The switched connection of an HTTP/1.1 upgrade, as the runtime uses it: at run time a Node `Duplex` (a TLS or TCP
+ * socket). Typed structurally so that the runtime's declarations need no `@types/node`.
+ */
+export interface UpgradedSocket {
+  readonly destroyed: boolean;
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "drain" | "end" | "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  off(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  off(event: "drain" | "end" | "close", listener: () => void): unknown;
+  off(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** An upgrade request as {@link HttpConnection.upgrade} takes it. */
+export interface UpgradeRequestInit {
+  method?: string | undefined;
+  /** `Upgrade` and the protocol's headers; the connection adds `Connection: Upgrade` and credentials. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The answer to an upgrade: on 101 the switched `socket` (and bytes already read, `head`); else a refusal with a body. */
+export interface UpgradeResponse extends HttpResponse {
+  readonly socket: UpgradedSocket | undefined;
+  readonly head: Uint8Array;
+}
+
 /** A fetch `Response` seen as an {@link HttpResponse}, for connections that only have `fetch`. */
 export function fromFetchResponse(res: Response): HttpResponse {
   const rawHeaders: string[] = [];
@@ -71,6 +104,11 @@ export interface HttpConnection {
    * connection has it: it reads bodies straight from Node's HTTP client).
    */
   request?(input: string, init?: HttpRequestInit): Promise<HttpResponse>;
+  /**
+   * Sends an HTTP/1.1 upgrade (WebSocket, SPDY) with the connection's credentials, TLS and proxy: what exec,
+   * attach and port-forward need. An `@org/k8s-auth` connection has it.
+   */
+  upgrade?(input: string, init?: UpgradeRequestInit): Promise<UpgradeResponse>;
 }
 
 /**
@@ -125,6 +163,32 @@ export interface RequestSpec extends CallOptions {
   returnErrors?: boolean | undefined;
 }
 
+/** An upgrade as {@link Transport.upgrade} sends it (exec, attach, port-forward). */
+export interface UpgradeSpec {
+  method: "GET" | "POST";
+  /** Path and query, starting with `/`. */
+  path: string;
+  /** `Upgrade` and the protocol's headers (`Sec-WebSocket-*`, `X-Stream-Protocol-Version`). */
+  headers: Readonly<Record<string, string>>;
+  /** Aborts the upgrade, and destroys the switched connection later. */
+  signal?: AbortSignal | undefined;
+  /** Fail when the server did not answer within this long. Default: the client's `headerTimeoutMs` (30 s). */
+  headerTimeoutMs?: number | undefined;
+}
+
+/** A switched connection from {@link Transport.upgrade}. */
+export interface UpgradedStream {
+  /** Method and URL of the upgrade (no credentials), for messages. */
+  readonly request: RequestDescription;
+  readonly socket: UpgradedSocket;
+  /** Bytes the server sent right after its 101 headers. */
+  readonly head: Uint8Array;
+  /** A header of the 101 response. */
+  header(name: string): string | undefined;
+  /** Tells the request log and hooks that the stream is over (the first call counts). */
+  finished(error?: unknown): void;
+}
+
 /** How a client sends requests: timeouts, retries, rate limit, warnings, request log, hooks, User-Agent. */
 export interface TransportOptions {
   retry?: Partial<RetryPolicy> | undefined;
@@ -176,8 +240,23 @@ function composeHooks(hooks: Array<RequestHook | undefined>): RequestHook | unde
       response: (response) => observers.forEach((o) => safely(() => o.response?.(response))),
       error: (error, ms) => observers.forEach((o) => safely(() => o.error?.(error, ms))),
       body: (text) => observers.forEach((o) => safely(() => o.body?.(text))),
+      closed: (ms, error) => observers.forEach((o) => safely(() => o.closed?.(ms, error))),
     };
   };
+}
+
+/** Tells a hook's observer about a response's headers. */
+function observeResponse(observer: RequestObserver | undefined, res: HttpResponse, started: number, retrying: boolean): void {
+  safely(() =>
+    observer?.response?.({
+      status: res.status,
+      header: (name) => res.header(name),
+      rawHeaders: res.rawHeaders,
+      sentHeaders: res.sentHeaders,
+      durationMs: performance.now() - started,
+      retrying,
+    }),
+  );
 }
 
 /** A hook's failure is its own: it never fails the request. */
@@ -392,16 +471,7 @@ export class Transport {
       const wait = retryAfterSeconds(res);
       const delay = wait === undefined ? 0 : jittered(Math.min(wait * 1000, this.retry.maxDelayMs), 0.1);
       const retrying = (res.status === 429 || res.status >= 500) && wait !== undefined && retriesLeft && scope.fits(delay);
-      safely(() =>
-        observer?.response?.({
-          status: res.status,
-          header: (name) => res.header(name),
-          rawHeaders: res.rawHeaders,
-          sentHeaders: res.sentHeaders,
-          durationMs: performance.now() - started,
-          retrying,
-        }),
-      );
+      observeResponse(observer, res, started, retrying);
       if ((res.status >= 200 && res.status < 300) || (spec.returnErrors && !retrying)) return this.#wrap(res, scope, spec, observer);
       if (retrying) {
         await res.text().catch(() => ""); // read the (small) Status to the end, so the socket goes back to the pool
@@ -418,6 +488,66 @@ export class Transport {
       scope.done();
       throw errorFromResponse(res.status, body, described, spec.apply === true, wait);
     }
+  }
+
+  /**
+   * Sends an HTTP/1.1 upgrade and returns the switched connection (exec, attach, port-forward): the connection's
+   * credentials, TLS and proxy, the client's User-Agent, hooks and request log, the header timeout. Not retried and
+   * not rate-limited (as client-go's WebSocket and SPDY round trippers). A refusal throws the server's
+   * KubernetesError (403, 404, 400 ...); no answer throws a TransportError.
+   */
+  async upgrade(spec: UpgradeSpec): Promise<UpgradedStream> {
+    const url = `${this.connection.server}${spec.path}`;
+    const described: RequestDescription = { method: spec.method, url };
+    const connection = this.connection;
+    if (!connection.upgrade) {
+      throw new TypeError(`${spec.method} ${url}: this connection cannot upgrade requests; exec, attach and port-forward need an @org/k8s-auth Connection (or an HttpConnection with upgrade())`);
+    }
+    const scope = new CallScope(spec.signal, described);
+    const headers: Record<string, string> = { "user-agent": this.userAgent };
+    for (const [name, value] of Object.entries(spec.headers)) headers[name.toLowerCase()] = value;
+    const event: RequestEvent = { method: spec.method, url, attempt: 1, headers, body: undefined, stream: true };
+    const observer = this.#hook ? (safely(() => this.#hook!(event)) ?? undefined) : undefined;
+    const started = performance.now();
+    const stopHeaderClock = scope.headerTimeout(spec.headerTimeoutMs ?? this.headerTimeoutMs);
+    let res: UpgradeResponse;
+    try {
+      res = await connection.upgrade(spec.path, { method: spec.method, headers, signal: scope.signal });
+    } catch (raw) {
+      const error = scope.failure(raw);
+      safely(() => observer?.error?.(error, performance.now() - started));
+      throw error;
+    } finally {
+      stopHeaderClock();
+      scope.done();
+    }
+    this.#warn(res, described);
+    observeResponse(observer, res, started, false);
+    const socket = res.socket;
+    if (res.status !== 101 || !socket) {
+      socket?.destroy();
+      let body: string;
+      try {
+        body = await res.text();
+      } catch {
+        body = "";
+      }
+      safely(() => observer?.body?.(body));
+      throw errorFromResponse(res.status === 101 ? 502 : res.status, body || (res.status === 101 ? "101 without a connection" : ""), described);
+    }
+    const switched = performance.now();
+    let over = false;
+    return {
+      request: described,
+      socket,
+      head: res.head,
+      header: (name) => res.header(name),
+      finished: (error) => {
+        if (over) return;
+        over = true;
+        safely(() => observer?.closed?.(performance.now() - switched, error));
+      },
+    };
   }
 
   /** Sends the request and parses the JSON body. */

@@ -10,6 +10,7 @@ export { startCluster, Cluster, CLUSTER_COMPONENTS } from "./cluster.js";
 export type { ClusterOptions, ClusterComponent } from "./cluster.js";
 export { createNamespace, waitForDeploymentAvailable, waitForNodesReady, waitForDeletion } from "./cluster-helpers.js";
 export type { WaitOptions } from "./cluster-helpers.js";
+export { poll } from "./wait-for.js";
 export { PodScripts } from "./pod-scripts.js";
 export type { PodBehaviour, PortForwardTarget, ContainerRef, LogLineOptions } from "./pod-scripts.js";
 export { findBinaries, findClusterBinaries, defaultBinaryCacheDir } from "./binaries.js";
