@@ -42,16 +42,27 @@ export interface HttpResponse {
  */
 export interface UpgradedSocket {
   readonly destroyed: boolean;
+  /** Writes a chunk; `false` when the buffer is full (wait for `drain` before writing more). */
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writing side (the other side sees EOF). */
   end(): unknown;
+  /** Closes the stream at once, failing it with `error` when one is given. */
   destroy(error?: Error): unknown;
+  /** Stops `data` events until {@link resume}. */
   pause(): unknown;
+  /** Starts (again) the flow of `data` events. */
   resume(): unknown;
+  /** Listens for each chunk of bytes as it arrives. */
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** Listens for the `drain`, `end`, `close` events. */
   on(event: "drain" | "end" | "close", listener: () => void): unknown;
+  /** Listens for the error that ended the stream. */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Removes a listener added with `on` for `data`. */
   off(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** Removes a listener added with `on` for `drain`, `end`, `close`. */
   off(event: "drain" | "end" | "close", listener: () => void): unknown;
+  /** Removes a listener added with `on` for `error`. */
   off(event: "error", listener: (error: Error) => void): unknown;
 }
 
