@@ -11,7 +11,7 @@ import { repo } from "../vitest/pack.js";
 // @ts-expect-error a plain ES module of the repo's scripts, without declarations
 import { checkLinks } from "./check-links.mjs";
 
-// The documentation site as `pnpm docs` builds it (TypeDoc's validation as errors: every export documented, every
+// The documentation site as `pnpm run docs` builds it (TypeDoc's validation as errors: every export documented, every
 // link resolved), its links as a browser follows them, and the site in a real browser: Debian's Chromium, headless,
 // driven by playwright-core (which downloads no browser). Screenshots go to test-results/docs/ for people to look at.
 const exec = promisify(execFile);
@@ -115,7 +115,7 @@ describe("the documentation site", () => {
     await expect.poll(() => page.title()).toContain("k8s-sdk");
     // Folders (`@org/…`) start collapsed: their entries are in the tree, not all visible.
     const navigation = (await page.locator("nav.tsd-navigation").textContent()) ?? "";
-    for (const name of ["k8s-core", "k8s-auth", "k8s-runtime", "k8s-gen", "k8s-testenv", "apps/v1", "Connecting and authentication", "CRDs in your app"]) {
+    for (const name of ["k8s-core", "k8s-auth", "k8s-runtime", "k8s-gen", "k8s-testenv", "k8s-controller", "apps/v1", "Connecting and authentication", "CRDs in your app"]) {
       expect(navigation).toContain(name);
     }
     await page.screenshot({ path: join(screenshots, "home.png"), fullPage: false });

@@ -4,7 +4,7 @@ import { Converter, ReflectionKind } from "typedoc";
 
 /** `core/src` → `@org/k8s-core`; `core/src/generated/apps/v1` → `@org/k8s-core/apps/v1`; `core/src/runtime` → `@org/k8s-core/runtime`. */
 export function importPath(name) {
-  const match = /^(auth|runtime|core|gen|testenv)\/src(?:\/(?:generated\/)?(.+?))?(?:\/index)?$/.exec(name);
+  const match = /^(auth|runtime|core|gen|testenv|controller)\/src(?:\/(?:generated\/)?(.+?))?(?:\/index)?$/.exec(name);
   if (!match) return undefined;
   return match[2] ? `@org/k8s-${match[1]}/${match[2]}` : `@org/k8s-${match[1]}`;
 }
