@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/src/**/*.int.test.ts", "examples/*/src/**/*.int.test.ts", "scripts/**/*.int.test.ts"],
+          include: ["packages/*/src/**/*.int.test.ts", "examples/*/src/**/*.int.test.ts", "examples/*.int.test.ts", "scripts/**/*.int.test.ts"],
           exclude: ["**/node_modules/**"],
           environment: "node",
           globalSetup: ["scripts/vitest/control-plane.global-setup.ts"],

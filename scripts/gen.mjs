@@ -16,7 +16,8 @@ const cli = join(root, "packages/gen/dist/cli.js");
 const args = process.argv.slice(2);
 const local = args.includes("--local");
 const passThrough = args.filter((a) => a !== "--local");
-const out = passThrough.includes("--out") ? [] : ["--out", join(root, "packages/core/src/generated")];
+// Core's own generated code imports the runtime directly (apps' generated code goes through @org/k8s-core/runtime).
+const out = passThrough.includes("--out") ? [] : ["--out", join(root, "packages/core/src/generated"), "--runtime-import", "@org/k8s-runtime"];
 const say = (message) => process.stderr.write(`[gen] ${message}\n`);
 
 function clusterConfigured(env) {

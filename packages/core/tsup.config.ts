@@ -5,7 +5,7 @@ import { defineConfig } from "tsup";
 // One entry per generated group-version, so `@org/k8s-core/apps/v1` is its own small module (see "exports"). Entries
 // keep the layout of src/ so each JavaScript module sits beside its declaration file (scripts/emit-declarations.mjs).
 const generated = "src/generated";
-const entries: Record<string, string> = { index: "src/index.ts" };
+const entries: Record<string, string> = { index: "src/index.ts", runtime: "src/runtime.ts" };
 for (const group of readdirSync(generated).sort()) {
   if (group.startsWith("_") || !statSync(join(generated, group)).isDirectory()) continue;
   for (const version of readdirSync(join(generated, group)).sort()) {

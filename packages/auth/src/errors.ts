@@ -49,7 +49,9 @@ export class CredentialError extends Error {
 
 /** Guards that work across the ESM and CJS builds of this package (no `instanceof` identity needed). */
 export const isKubeconfigError = (error: unknown): error is KubeconfigError => hasErrorKind(error, "KubeconfigError");
+/** Whether `error` is a {@link NotInClusterError} (also one thrown by the other build of this package). */
 export const isNotInClusterError = (error: unknown): error is NotInClusterError => hasErrorKind(error, "NotInClusterError");
+/** Whether `error` is a {@link CredentialError} (also one thrown by the other build of this package). */
 export const isCredentialError = (error: unknown): error is CredentialError => hasErrorKind(error, "CredentialError");
 
 /** `error loading config file "X": ...` and friends: appends where the problem is. */

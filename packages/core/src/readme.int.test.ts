@@ -39,7 +39,13 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("README examples", () => {
   it("has the examples this test runs", () => {
-    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "errors", "list-pods"]);
+    // in-cluster runs in a pod's view in scripts/runtimes/runtimes.int.test.ts (as do list-pods, crud, apply-and-watch
+    // and informer, under every runtime); here it is type-checked.
+    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "crud", "errors", "in-cluster", "informer", "list-pods"]);
+  });
+
+  it("crud creates, patches, replaces, lists and deletes a ConfigMap", async () => {
+    expect(await runExample("crud")).toEqual(["created settings fast", "patched safe 1", "replaced slow undefined", "listed settings", "deleted true"]);
   });
 
   it("list-pods prints IP, namespace and name of every pod", async () => {
@@ -56,6 +62,10 @@ describe("README examples", () => {
     expect(applied.metadata.managedFields.map((f) => f.manager)).toContain("my-app");
     // The whole object was applied, labels included.
     expect(applied.metadata.labels).toEqual({ app: "web" });
+  });
+
+  it("informer caches the Deployment apply-and-watch applied", async () => {
+    expect(await runExample("informer")).toEqual(["added web", "cached 2"]);
   });
 
   it("connection describes itself without secrets and fetches /version", async () => {

@@ -58,7 +58,7 @@ describe("k8s-gen CLI", () => {
   });
 
   it("packages/core is up to date with the pinned control plane (what CI checks)", async () => {
-    const result = await run(["--check", "--out", coreGenerated, "--kubeconfig", cp.kubeconfigPath, "--no-cache"]);
+    const result = await run(["--check", "--out", coreGenerated, "--runtime-import", "@org/k8s-runtime", "--kubeconfig", cp.kubeconfigPath, "--no-cache"]);
     expect(result.stderr).toMatch(/is up to date \(23 group-versions/);
     expect(result.code).toBe(0);
   });

@@ -28,6 +28,8 @@ Options:
   --no-cache            do not read or write the document cache
   --concurrency N       parallel downloads (default 4)
   --jobs N              threads that write modules (default: the cores available; 1: no worker threads)
+  --runtime-import MOD  module the generated code imports the runtime from (default @org/k8s-core/runtime,
+                        which every app that installed @org/k8s-core has)
   --check               write nothing; exit 1 and list the files that would change
   --quiet               no progress or summary on stderr
   -h, --help            this help
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         "no-cache": { type: "boolean" },
         concurrency: { type: "string" },
         jobs: { type: "string" },
+        "runtime-import": { type: "string" },
         check: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -85,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
   const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     process.stderr.write(`k8s-gen: --jobs must be a positive integer, got ${JSON.stringify(args.jobs)}\n`);
+    return EXIT.usage;
+  }
+  if (args["runtime-import"] !== undefined && !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w.-]+)*$/i.test(args["runtime-import"])) {
+    process.stderr.write(`k8s-gen: --runtime-import must be a package name or subpath (such as @org/k8s-core/runtime), got ${JSON.stringify(args["runtime-import"])}\n`);
     return EXIT.usage;
   }
   if (args.from && (args.kubeconfig || args.context)) {
@@ -122,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       ...(exclude ? { exclude } : {}),
       ...(args["save-spec"] ? { saveSpec: resolve(args["save-spec"]) } : {}),
       ...(cacheDir ? { cacheDir } : {}),
+      ...(args["runtime-import"] ? { runtimeImport: args["runtime-import"] } : {}),
       check: args.check === true,
       concurrency,
       ...(jobs === undefined ? {} : { jobs }),

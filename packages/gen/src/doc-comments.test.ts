@@ -7,6 +7,12 @@ describe("rewriteDocComment", () => {
     expect(rewriteDocComment("* @description Spec defines the desired state. ")).toBe("* Spec defines the desired state. ");
   });
 
+  it("keeps root-relative link targets (paths in the schema author's source tree) as code, not links", () => {
+    expect(rewriteDocComment("* @description Attributes of the API request([ref](/pkg/apis/admission/types.go#AdmissionRequest)); see [docs](https://kubernetes.io/docs). ")).toBe(
+      "* Attributes of the API request(ref (`/pkg/apis/admission/types.go#AdmissionRequest`)); see [docs](https://kubernetes.io/docs). ",
+    );
+  });
+
   it("drops format, enum and zero-value defaults", () => {
     const text = "*\n * Format: int32\n * @description Number of desired pods.\n * @default 0\n * @enum {string}\n ";
     expect(rewriteDocComment(text)).toBe("* Number of desired pods. ");

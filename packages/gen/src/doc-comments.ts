@@ -49,6 +49,13 @@ function tidy(lines: string[]): string[] {
 }
 
 /**
+ * A Markdown link to a root-relative path (`[ref](/pkg/apis/admission/types.go#AdmissionRequest)`) points into the
+ * source tree of whoever wrote the schema, which no reader of the comment can resolve (an editor or a docs site
+ * would send it to its own root): the path is kept as code, the link dropped.
+ */
+const unlinkRootRelative = (line: string): string => line.replace(/\[([^\]]*)\]\((\/[^)\s]*)\)/g, (_all, text: string, path: string) => `${text} (\`${path}\`)`);
+
+/**
  * Rewrites one comment body as prose; `undefined` when nothing worth reading is left (the comment is dropped).
  * The result is a comment body again (`*\n * line\n `), `*\/` stays escaped as openapi-typescript escaped it.
  */
@@ -61,7 +68,7 @@ export function rewriteDocComment(text: string): string | undefined {
       case "":
       case "description":
         if (prose.length > 0) prose.push("");
-        prose.push(...entry.lines);
+        prose.push(...entry.lines.map(unlinkRootRelative));
         break;
       case "deprecated":
         tags.push("@deprecated");

@@ -234,7 +234,7 @@ function emitApi(entries: readonly ApiEntry[], runtimeImport: string): string {
   const lines = [
     header("the cluster's /openapi/v3"),
     `import { bindGroupVersion } from ${JSON.stringify(runtimeImport)};`,
-    `import type { KubeClient, ResourceDescriptor } from ${JSON.stringify(runtimeImport)};`,
+    `import type { GeneratedApi, KubeClient, ResourceDescriptor } from ${JSON.stringify(runtimeImport)};`,
     ...entries.map((entry) => `import * as ${entry.alias} from "./${groupVersionDir(entry.doc.group, entry.doc.version)}/index.js";`),
     "",
     "/** Typed clients for every generated group-version: `api.apps.v1.deployments.list()`. */",
@@ -270,12 +270,24 @@ function emitApi(entries: readonly ApiEntry[], runtimeImport: string): string {
   lines.push("/** Every generated resource descriptor: verbs on these kinds need no discovery request. */", "export const descriptors: readonly ResourceDescriptor[] = [");
   for (const [, kind] of sortedKinds) lines.push(`  ${kind.alias}.${kind.descriptor},`);
   lines.push("];", "");
+  lines.push(
+    "/** This API as one value: `k8s.with(api)` adds its typed clients, and its kinds to `k8s.objects`, to a connection. */",
+    "export const api: GeneratedApi<Api, Kinds> = { createApi, descriptors };",
+    "",
+  );
   return lines.join("\n");
 }
 
+/**
+ * The module generated code imports the runtime from by default: `@org/k8s-core` re-exports `@org/k8s-runtime`
+ * there, so an app that installed `@org/k8s-core` (and `@org/k8s-gen` as a dev dependency) has every import its
+ * generated code makes, also under pnpm's strict layout. `@org/k8s-core`'s own code imports the runtime directly.
+ */
+export const DEFAULT_RUNTIME_IMPORT = "@org/k8s-core/runtime";
+
 /** Options of {@link generateFiles}. */
 export interface GenerateFilesOptions {
-  /** Module the generated code imports the runtime from. Default `@org/k8s-runtime`. */
+  /** Module the generated code imports the runtime from. Default {@link DEFAULT_RUNTIME_IMPORT}. */
   runtimeImport?: string;
   /** Threads to emit on (see {@link EmitPool}); ignored when `pool` is given. */
   jobs?: number;
@@ -289,7 +301,7 @@ export async function generateFiles(
   onProgress?: (done: number, total: number) => void,
   options: GenerateFilesOptions = {},
 ): Promise<GeneratedFiles> {
-  const runtimeImport = options.runtimeImport ?? "@org/k8s-runtime";
+  const runtimeImport = options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT;
   const files: GeneratedFiles = new Map();
   const schemas = collectSchemas(documents);
   const known = new Set([...schemas.namespaces.values()].flatMap((members) => [...members.keys()]));

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GroupVersionDocument } from "./openapi.js";
 import { parseGroupVersionKey } from "./openapi.js";
-import { type GroupFilter, parseDocument, selectGroupVersion } from "./spec-source.js";
+import { type GroupFilter, checkGroupPatterns, parseDocument, selectGroupVersion } from "./spec-source.js";
 import { MAX_DOCUMENT_BYTES } from "./validate-document.js";
 import { type HttpConnection, type HttpResponse, Transport, type TransportOptions, isKubernetesError, isTransportError } from "@org/k8s-runtime";
 
@@ -12,7 +12,9 @@ import { type HttpConnection, type HttpResponse, Transport, type TransportOption
  * rules, timeouts, typed errors, the request log (`K8S_SDK_LOG_LEVEL`) and the User-Agent.
  */
 export interface SpecClient {
+  /** The server's base URL (`https://host:port`). */
   readonly server: string;
+  /** A request to a path on the server, as the WHATWG `fetch`. */
   fetch(input: string, init?: RequestInit): Promise<Response>;
   /** The fetch-free request path, used when present. */
   request?: HttpConnection["request"] | undefined;
@@ -34,6 +36,7 @@ export interface FetchSpecsOptions extends GroupFilter {
   cacheDir?: string;
   /** Parallel downloads. Default 4. */
   concurrency?: number;
+  /** Called as documents are read (downloaded or taken from the cache). */
   onProgress?: (progress: FetchProgress) => void;
   signal?: AbortSignal;
   /** How requests are sent (timeouts, retries, log, User-Agent). Default: the runtime's, with 60 s per document. */
@@ -151,12 +154,11 @@ export async function fetchSpecs(client: SpecClient, options: FetchSpecsOptions 
     const url = isObject(entry) ? entry.serverRelativeURL : undefined;
     return typeof url === "string" && url.startsWith("/") && URL.canParse(url, "http://x") ? url : undefined;
   };
-  const wanted = Object.entries(discovery.paths)
+  const served = Object.entries(discovery.paths)
     .map(([key, entry]) => ({ key, gv: parseGroupVersionKey(key), url: relativeUrl(entry) }))
-    .filter((e): e is { key: string; gv: { group: string; version: string }; url: string } =>
-      e.gv !== undefined && typeof e.url === "string" && selectGroupVersion(options, e.gv.group, e.gv.version),
-    )
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
+    .filter((e): e is { key: string; gv: { group: string; version: string }; url: string } => e.gv !== undefined && typeof e.url === "string");
+  checkGroupPatterns(options, served.map((e) => e.gv), `the cluster at ${client.server}`);
+  const wanted = served.filter((e) => selectGroupVersion(options, e.gv.group, e.gv.version)).sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const progress: FetchProgress = { done: 0, total: wanted.length, downloaded: 0, cached: 0, bytes: 0 };
   options.onProgress?.({ ...progress });

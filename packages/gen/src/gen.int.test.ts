@@ -50,7 +50,7 @@ async function typeCheck(dir: string, appSource: string): Promise<{ ok: boolean;
         lib: ["ES2022", "DOM"],
         types: [],
         skipLibCheck: true,
-        paths: { "@org/k8s-runtime": [runtimeTypes] },
+        paths: { "@org/k8s-runtime": [runtimeTypes], "@org/k8s-core/runtime": [runtimeTypes] },
       },
       include: ["**/*.ts"],
     }),

@@ -22,9 +22,11 @@ export interface GenerateOptions extends GroupFilter {
   concurrency?: number;
   /** Threads that emit modules. Default: the cores available; 1 emits on the calling thread. */
   jobs?: number;
-  /** Module the generated code imports the runtime from. Default `@org/k8s-runtime`. */
+  /** Module the generated code imports the runtime from. Default `@org/k8s-core/runtime` ({@link DEFAULT_RUNTIME_IMPORT}). */
   runtimeImport?: string;
+  /** Called as documents are read (downloaded or taken from the cache). */
   onDownloadProgress?: (progress: FetchProgress) => void;
+  /** Called as modules are generated: `done` of `total`. */
   onGenerateProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }

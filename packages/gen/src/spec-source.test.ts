@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readSavedSpecs, saveSpecs, selectGroupVersion } from "./spec-source.js";
+import { EXIT } from "./errors.js";
+import { checkGroupPatterns, readSavedSpecs, saveSpecs, selectGroupVersion } from "./spec-source.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -21,6 +22,49 @@ describe("selectGroupVersion", () => {
     expect(selectGroupVersion({ groups: ["autoscaling/v2"] }, "autoscaling", "v1")).toBe(false);
     expect(selectGroupVersion({ exclude: ["autoscaling/v1"] }, "autoscaling", "v2")).toBe(true);
     expect(selectGroupVersion({ exclude: ["storage.k8s.io"] }, "storage.k8s.io", "v1")).toBe(false);
+  });
+});
+
+describe("checkGroupPatterns", () => {
+  const served = [
+    { group: "", version: "v1" },
+    { group: "apps", version: "v1" },
+    { group: "example.com", version: "v1" },
+    { group: "example.com", version: "v1beta1" },
+  ];
+  const failure = (groups: string[]) => {
+    try {
+      checkGroupPatterns({ groups }, served, "the cluster at https://127.0.0.1:6443");
+    } catch (error) {
+      return error as { message: string; exitCode: number };
+    }
+    return undefined;
+  };
+
+  it("accepts groups and group/versions that are served, and any exclusion", () => {
+    expect(failure(["core", "apps", "example.com/v1beta1"])).toBeUndefined();
+    expect(() => checkGroupPatterns({ exclude: ["not.served.io"] }, served, "x")).not.toThrow();
+  });
+
+  it("names a typo, the nearest group and every served group with its versions (exit 2)", () => {
+    const error = failure(["apps", "exmaple.com"]);
+    expect(error?.exitCode).toBe(EXIT.usage);
+    expect(error?.message).toBe(
+      "--groups exmaple.com (did you mean example.com?): no such group-version in the cluster at https://127.0.0.1:6443; the groups there: core (v1), apps (v1), example.com (v1, v1beta1)",
+    );
+  });
+
+  it("says which versions a group has when the version is wrong, and gives no hint for a far-off name", () => {
+    expect(failure(["example.com/v2", "cert-manager.io"])?.message).toMatch(/^--groups example\.com\/v2 \(example\.com has v1, v1beta1\), cert-manager\.io: no such group-version in/);
+  });
+
+  it("applies to documents saved with --save-spec too", async () => {
+    const dir = tempDir();
+    await saveSpecs(dir, [{ key: "apis/apps/v1", group: "apps", version: "v1", document: { openapi: "3.0.0", paths: {} } }]);
+    await expect(readSavedSpecs(dir, { groups: ["aps"] })).rejects.toMatchObject({
+      exitCode: EXIT.usage,
+      message: `--groups aps (did you mean apps?): no such group-version in the documents in --from ${dir}; the groups there: apps (v1)`,
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { type GroupVersionDocument, type OpenApiDocument, parseGroupVersionKey } from "./openapi.js";
+import { EXIT, GenError } from "./errors.js";
 import { MAX_DOCUMENT_BYTES, parseAndValidate } from "./validate-document.js";
 
 /** Which group-versions to generate: `--groups apps,batch/v1` and `--exclude storage.k8s.io`. Core is `core` or `""`. */
@@ -22,6 +23,41 @@ export function selectGroupVersion(filter: GroupFilter, group: string, version: 
   if (filter.groups?.length && !matches(filter.groups, group, version)) return false;
   if (filter.exclude?.length && matches(filter.exclude, group, version)) return false;
   return true;
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Checks that every `--groups` pattern names a group (or group/version) that `where` has, so that a typo fails with
+ * the list of what there is (and the nearest name) instead of generating less than was asked for. Exclusions may
+ * name groups that are absent: excluding an optional group is not a mistake.
+ */
+export function checkGroupPatterns(filter: GroupFilter, available: ReadonlyArray<{ group: string; version: string }>, where: string): void {
+  const missing = (filter.groups ?? []).filter((pattern) => !available.some((gv) => matches([pattern], gv.group, gv.version)));
+  if (missing.length === 0) return;
+  const versions = new Map<string, string[]>();
+  for (const { group, version } of available) {
+    const name = group === "" ? "core" : group;
+    versions.set(name, [...(versions.get(name) ?? []), version]);
+  }
+  const names = [...versions.keys()].sort((a, b) => (a === "core" ? -1 : b === "core" ? 1 : a < b ? -1 : 1));
+  const hinted = missing.map((pattern) => {
+    const group = pattern.split("/")[0] ?? "";
+    if (versions.has(group)) return `${pattern} (${group} has ${versions.get(group)!.join(", ")})`;
+    const nearest = names.map((name) => ({ name, distance: editDistance(group, name) })).sort((a, b) => a.distance - b.distance)[0];
+    return nearest && nearest.distance <= Math.max(2, Math.floor(group.length / 4)) ? `${pattern} (did you mean ${nearest.name}?)` : pattern;
+  });
+  const served = names.length ? names.map((name) => `${name} (${versions.get(name)!.join(", ")})`).join(", ") : "nothing";
+  throw new GenError(`--groups ${hinted.join(", ")}: no such group-version in ${where}; the groups there: ${served}`, EXIT.usage);
 }
 
 /** Parses a document's JSON and checks its shape, naming the document, the JSON pointer and what was expected. */
@@ -61,12 +97,18 @@ export async function readSavedSpecs(dir: string, filter: GroupFilter): Promise<
   } catch (error) {
     throw new Error(`--from ${dir}: cannot read the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  const saved = entries
+    .sort()
+    .filter((entry) => entry.endsWith(".json"))
+    .map((entry) => {
+      const key = relative(dir, join(dir, entry)).split(sep).join("/").replace(/\.json$/, "");
+      return { entry, key, gv: parseGroupVersionKey(key) };
+    })
+    .filter((saved): saved is typeof saved & { gv: { group: string; version: string } } => saved.gv !== undefined);
+  if (saved.length > 0) checkGroupPatterns(filter, saved.map((s) => s.gv), `the documents in --from ${dir}`);
   const documents: GroupVersionDocument[] = [];
-  for (const entry of entries.sort()) {
-    if (!entry.endsWith(".json")) continue;
-    const key = relative(dir, join(dir, entry)).split(sep).join("/").replace(/\.json$/, "");
-    const gv = parseGroupVersionKey(key);
-    if (!gv || !selectGroupVersion(filter, gv.group, gv.version)) continue;
+  for (const { entry, key, gv } of saved) {
+    if (!selectGroupVersion(filter, gv.group, gv.version)) continue;
     const file = join(dir, entry);
     documents.push({ key, ...gv, document: parseDocument(await readDocument(file), file) });
   }

@@ -9,6 +9,7 @@ export { ResourceClient } from "./resource-client.js";
 export { RestMapper, UnknownKindError, parseApiVersion } from "./rest-mapper.js";
 export type { ResourceMapping } from "./rest-mapper.js";
 export { ObjectClient } from "./objects.js";
+export type { GeneratedApi } from "./generated-api.js";
 export { WaitFailedError, WaitTimeoutError, hasCondition, isDeleted, rolloutComplete, waitFor, waitForCondition, waitForDeletion, waitForRollout } from "./wait.js";
 export type { ConditionResult, WaitCondition, WaitOptions } from "./wait.js";
 export type { KindMap, KindReference, ObjectInput, ObjectOfKind, ObjectReference, ResourceClientFactory } from "./objects.js";

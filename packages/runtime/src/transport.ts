@@ -28,7 +28,9 @@ export interface HttpResponse {
   readonly sentHeaders?: Readonly<Record<string, string>>;
   /** The decoded body, chunk by chunk as it arrives; it can be read once. */
   readonly body: AsyncIterable<Uint8Array>;
+  /** Reads the whole body as UTF-8 text. */
   text(): Promise<string>;
+  /** Reads the whole body and parses it as JSON. */
   json(): Promise<unknown>;
   /** Discards the rest of the body and frees the socket. */
   cancel(): void;
@@ -40,16 +42,27 @@ export interface HttpResponse {
  */
 export interface UpgradedSocket {
   readonly destroyed: boolean;
+  /** Writes a chunk; `false` when the buffer is full (wait for `drain` before writing more). */
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writing side (the other side sees EOF). */
   end(): unknown;
+  /** Closes the stream at once, failing it with `error` when one is given. */
   destroy(error?: Error): unknown;
+  /** Stops `data` events until {@link resume}. */
   pause(): unknown;
+  /** Starts (again) the flow of `data` events. */
   resume(): unknown;
+  /** Listens for each chunk of bytes as it arrives. */
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** Listens for the `drain`, `end`, `close` events. */
   on(event: "drain" | "end" | "close", listener: () => void): unknown;
+  /** Listens for the error that ended the stream. */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Removes a listener added with `on` for `data`. */
   off(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** Removes a listener added with `on` for `drain`, `end`, `close`. */
   off(event: "drain" | "end" | "close", listener: () => void): unknown;
+  /** Removes a listener added with `on` for `error`. */
   off(event: "error", listener: (error: Error) => void): unknown;
 }
 
@@ -124,6 +137,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** client-go's defaults: at most 10 retries, 1 s before a GET is sent again, waits capped at 30 s. */
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 10, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 /** Per-call options every verb accepts. */

@@ -30,6 +30,7 @@ export interface RawWatchEvent<T> {
 
 /** The requests the state machine makes: one list page, one watch request. */
 export interface ListWatchSource<T extends KubernetesObject> {
+  /** Reads one page of the list (`limit`/`continue`), at `resourceVersion` when given. */
   list(options: {
     limit: number | undefined;
     continue: string | undefined;

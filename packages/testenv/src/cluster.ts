@@ -92,6 +92,7 @@ export class Cluster {
   get server(): string {
     return this.controlPlane.server;
   }
+  /** The cluster CA's certificate (PEM), which signs kube-apiserver's serving certificate. */
   get caPem(): string {
     return this.controlPlane.caPem;
   }
@@ -99,9 +100,11 @@ export class Cluster {
   get kubeconfig(): string {
     return this.controlPlane.kubeconfig;
   }
+  /** Path of the admin kubeconfig file, as {@link ControlPlane.kubeconfigPath}. */
   get kubeconfigPath(): string {
     return this.controlPlane.kubeconfigPath;
   }
+  /** The admin's address and client certificate, for {@link apiRequest}. */
   get adminAccess(): ControlPlaneAccess {
     return this.controlPlane.adminAccess;
   }
@@ -144,6 +147,7 @@ export class Cluster {
     await this.#janitor.release();
   }
 
+  /** {@link Cluster.stop}, for `await using cluster = await startCluster()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -153,6 +157,7 @@ export class Cluster {
     return `Cluster { server: ${this.server}, nodes: ${this.nodeNames.join(", ")}, dir: ${this.dir}, credentials: <redacted> }`;
   }
 
+  /** What `JSON.stringify` and test reporters show: the address, scratch directory and nodes, no credentials. */
   toJSON(): { server: string; dir: string; nodeNames: readonly string[] } {
     return { server: this.server, dir: this.dir, nodeNames: this.nodeNames };
   }

@@ -164,7 +164,7 @@ export class ControlPlane {
 
   /**
    * Stops kube-apiserver. `crash: true` kills it with SIGKILL (connections drop without a goodbye); otherwise it
-   * shuts down gracefully. etcd and its data stay, so {@link ControlPlane.startApiServer} brings the same cluster back.
+   * shuts down gracefully. etcd and its data stay, so {@link ControlPlane.restartApiServer} brings the same cluster back.
    */
   async stopApiServer(options: { crash?: boolean } = {}): Promise<void> {
     const apiServer = this.#apiServer;
@@ -196,6 +196,7 @@ export class ControlPlane {
     await this.#janitor.release();
   }
 
+  /** {@link ControlPlane.stop}, for `await using cp = await startControlPlane()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -205,6 +206,7 @@ export class ControlPlane {
     return `ControlPlane { server: ${this.server}, dir: ${this.dir}, credentials: <redacted> }`;
   }
 
+  /** What `JSON.stringify` and test reporters show: the address and scratch directory, no credentials. */
   toJSON(): { server: string; dir: string } {
     return { server: this.server, dir: this.dir };
   }

@@ -6,6 +6,46 @@ import { type Deployment, type DeploymentList, deployments } from "@org/k8s-core
 import type { ClusterRole } from "@org/k8s-core/rbac.authorization.k8s.io/v1";
 import type { Container, Pod } from "@org/k8s-core/core/v1";
 import type { paths } from "@org/k8s-core/core/v1/paths";
+import {
+  type GeneratedApi,
+  type KubeClient,
+  type KubernetesList,
+  type ObjectMeta,
+  type ResourceClient,
+  bindGroupVersion,
+  defineResource,
+} from "@org/k8s-core/runtime";
+
+// What k8s-gen writes for a CRD (`api.ts` and a group-version module), by hand: imports from @org/k8s-core/runtime.
+interface Widget {
+  apiVersion?: "example.com/v1";
+  kind?: "Widget";
+  metadata?: ObjectMeta;
+  spec?: { size: string };
+}
+const widgets = defineResource<Widget, KubernetesList<Widget>>()({
+  group: "example.com",
+  version: "v1",
+  kind: "Widget",
+  plural: "widgets",
+  namespaced: true,
+  verbs: ["get", "list", "create", "patch"],
+  patchTypes: ["apply", "merge"],
+  subresources: {},
+});
+interface ExampleComV1Api {
+  readonly widgets: ResourceClient<Widget, KubernetesList<Widget>, true>;
+}
+interface WidgetApi {
+  readonly exampleCom: { readonly v1: ExampleComV1Api };
+}
+interface WidgetKinds {
+  "example.com/v1/Widget": Widget;
+}
+const widgetApi: GeneratedApi<WidgetApi, WidgetKinds> = {
+  createApi: (client: KubeClient) => ({ exampleCom: { v1: bindGroupVersion<ExampleComV1Api>(client, { widgets }) } }),
+  descriptors: [widgets],
+};
 
 const web: Deployment = {
   apiVersion: "apps/v1",
@@ -152,5 +192,20 @@ export async function usage(signal: AbortSignal): Promise<unknown[]> {
   const established = await waitForCondition(k8s.apiextensions.v1.customResourceDefinitions, "widgets.example.com", "Established");
   const crdGroup: string = established.spec.group;
 
-  return [wrongVersion, nameless, ip, containers, wrongName, applied, replicas, log, notNarrowed, cached, wrongCache, list, firstName, spec, role, byKind, gadgetSpec, action, rolledOut, crdGroup];
+
+  // A generated API joins the built-in one: its clients, and its kinds in k8s.objects.
+  const withWidgets = k8s.with(widgetApi);
+  const widgetByClient: Widget = await withWidgets.exampleCom.v1.widgets.get("w");
+  const widgetByKind: Widget = await withWidgets.objects.get({ apiVersion: "example.com/v1", kind: "Widget", name: "w" });
+  const stillBuiltIn: Deployment = await withWidgets.objects.get({ apiVersion: "apps/v1", kind: "Deployment", name: "web" });
+  const andItsClients: DeploymentList = await withWidgets.apps.v1.deployments.list();
+  await withWidgets.exampleCom.v1.widgets.apply({ metadata: { name: "w" }, spec: { size: "L" } }, { fieldManager: "my-app" });
+  // @ts-expect-error a widget's size is a string
+  await withWidgets.exampleCom.v1.widgets.apply({ metadata: { name: "w" }, spec: { size: 3 } }, { fieldManager: "my-app" });
+  // @ts-expect-error the connection without the generated API has no such group
+  void k8s.exampleCom;
+  // @ts-expect-error without the generated API, objects of that kind are dynamic
+  const notKnown: Widget = await k8s.objects.get({ apiVersion: "example.com/v1", kind: "Widget", name: "w" });
+
+  return [widgetByClient, widgetByKind, stillBuiltIn, andItsClients, notKnown, wrongVersion, nameless, ip, containers, wrongName, applied, replicas, log, notNarrowed, cached, wrongCache, list, firstName, spec, role, byKind, gadgetSpec, action, rolledOut, crdGroup];
 }

@@ -5,47 +5,75 @@ import type { Status } from "../types.js";
 
 /** Where a byte stream can be piped to: anything with `write` and `end` (a Node `Writable`, `process.stdout`). */
 export interface ByteSink {
+  /** Writes a chunk; `false` when the buffer is full (wait for `drain` before writing more). */
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writing side (the other side sees EOF). */
   end(callback?: () => void): unknown;
+  /** Ends the writing side (the other side sees EOF), after writing `chunk` when one is given. */
   end(chunk: Uint8Array | string, callback?: () => void): unknown;
 }
 
 /** Bytes arriving (a Node `Readable`): iterate it with `for await`, or `pipe` it. */
 export interface ByteReadable extends AsyncIterable<Uint8Array> {
+  /** Pipes the bytes into `destination`, ending it when this stream ends unless `end: false`; returns `destination`. */
   pipe<W extends ByteSink>(destination: W, options?: { end?: boolean }): W;
+  /** Stops `data` events until {@link resume}. */
   pause(): this;
+  /** Starts (again) the flow of `data` events. */
   resume(): this;
+  /** Closes the stream at once, failing it with `error` when one is given. */
   destroy(error?: Error): this;
+  /** Listens for each chunk of bytes as it arrives. */
   on(event: "data", listener: (chunk: Uint8Array) => void): this;
+  /** Listens for the `end`, `close` events. */
   on(event: "end" | "close", listener: () => void): this;
+  /** Listens for the error that ended the stream. */
   on(event: "error", listener: (error: Error) => void): this;
+  /** Listens once for each chunk of bytes as it arrives. */
   once(event: "data", listener: (chunk: Uint8Array) => void): this;
+  /** Listens once for the `end`, `close` events. */
   once(event: "end" | "close", listener: () => void): this;
+  /** Listens once for the error that ended the stream. */
   once(event: "error", listener: (error: Error) => void): this;
   readonly readableEnded: boolean;
 }
 
 /** Bytes going out (a Node `Writable`): `write`, then `end` to close (EOF). */
 export interface ByteWritable extends ByteSink {
+  /** Closes the stream at once, failing it with `error` when one is given. */
   destroy(error?: Error): this;
+  /** Listens for the `drain`, `finish`, `close` events. */
   on(event: "drain" | "finish" | "close", listener: () => void): this;
+  /** Listens for the error that ended the stream. */
   on(event: "error", listener: (error: Error) => void): this;
+  /** Listens once for the `drain`, `finish`, `close` events. */
   once(event: "drain" | "finish" | "close", listener: () => void): this;
+  /** Listens once for the error that ended the stream. */
   once(event: "error", listener: (error: Error) => void): this;
   readonly writableFinished: boolean;
 }
 
 /** Both ways (a Node `Duplex`): a forwarded connection. `end()` half-closes it, `destroy()` resets it. */
 export interface ByteDuplex extends AsyncIterable<Uint8Array>, ByteSink {
+  /** Pipes the bytes into `destination`, ending it when this stream ends unless `end: false`; returns `destination`. */
   pipe<W extends ByteSink>(destination: W, options?: { end?: boolean }): W;
+  /** Stops `data` events until {@link resume}. */
   pause(): this;
+  /** Starts (again) the flow of `data` events. */
   resume(): this;
+  /** Closes the stream at once, failing it with `error` when one is given. */
   destroy(error?: Error): this;
+  /** Listens for each chunk of bytes as it arrives. */
   on(event: "data", listener: (chunk: Uint8Array) => void): this;
+  /** Listens for the `end`, `close`, `drain`, `finish` events. */
   on(event: "end" | "close" | "drain" | "finish", listener: () => void): this;
+  /** Listens for the error that ended the stream. */
   on(event: "error", listener: (error: Error) => void): this;
+  /** Listens once for each chunk of bytes as it arrives. */
   once(event: "data", listener: (chunk: Uint8Array) => void): this;
+  /** Listens once for the `end`, `close`, `drain`, `finish` events. */
   once(event: "end" | "close" | "drain" | "finish", listener: () => void): this;
+  /** Listens once for the error that ended the stream. */
   once(event: "error", listener: (error: Error) => void): this;
   readonly readableEnded: boolean;
   readonly writableFinished: boolean;
