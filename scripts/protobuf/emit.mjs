@@ -13,6 +13,19 @@ const JSON_TYPES = {
   "k8s.io/apimachinery/pkg/apis/meta/v1.FieldsV1": { read: 'r.rawJson("FieldsV1")', zero: "null", message: { 1: ["Raw", "bytes"] }, proto: "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1" },
 };
 
+/**
+ * Objects embedded in others whose Go type embeds TypeMeta, which protobuf does not carry: what the apiserver's JSON
+ * has there. Every such field must be listed (the generator fails otherwise); `null`: JSON has no apiVersion/kind
+ * there either (TypeMeta's fields are omitempty and the server leaves them empty).
+ */
+const EMBEDDED_TYPE_META = {
+  // apps/v1 conversion sets them on every volumeClaimTemplate (Convert_apps_StatefulSetSpec_To_v1_StatefulSetSpec,
+  // "to behave the same as reflective conversion < 1.17", kubernetes#87583).
+  "k8s.io/api/apps/v1.StatefulSetSpec.VolumeClaimTemplates": { kind: "PersistentVolumeClaim", apiVersion: "v1" },
+  // Only ever sent (POST .../eviction): no read returns one.
+  "k8s.io/api/policy/v1.Eviction.DeleteOptions": null,
+};
+
 const BASIC = {
   string: { read: "r.string()", zero: '""', wire: 2, proto: ["string"] },
   bytes: { read: "r.base64()", zero: "null", empty: '""', wire: 2, proto: ["bytes"] },
@@ -66,12 +79,25 @@ export function emitDecoders({ model, protos, header }) {
   };
 
   // One value of a field's (element) type, read at the reader's position.
-  const read = (ref, fromPkg, where) => {
-    if (ref.ptr) return read(ref.ptr, fromPkg, where);
+  const read = (ref, fromPkg, where, into = "{}") => {
+    if (ref.ptr) return read(ref.ptr, fromPkg, where, into);
     if (ref.basic) return BASIC[ref.basic].read;
     const t = typeOf(ref.named, where);
     if (t.kind === "json") return jsonType(ref.named, where).read;
-    return `${call(fromPkg, ref.named)}(r, r.len(), {})`;
+    if (t.kind === "wrapper") return `${call(fromPkg, ref.named)}(r, r.len())`;
+    return `${call(fromPkg, ref.named)}(r, r.len(), ${into})`;
+  };
+  // The object a field's (element) message is decoded into: `{}`, or the apiVersion/kind JSON has there.
+  const intoFor = (typeName, f, where) => {
+    let elem = f.type;
+    while (elem.ptr || elem.slice) elem = elem.ptr ?? elem.slice;
+    if (!elem.named || !typeOf(elem.named, where).typeMeta) return "{}";
+    // A list's items: the apiserver writes them without apiVersion and kind.
+    if (goName(typeName).endsWith("List") && f.json === "items") return "{}";
+    const key = `${typeName}.${f.go}`;
+    if (!(key in EMBEDDED_TYPE_META)) throw new Error(`${where}: embeds ${elem.named}, whose TypeMeta protobuf does not carry: say in EMBEDDED_TYPE_META what JSON has there`);
+    const meta = EMBEDDED_TYPE_META[key];
+    return meta ? `{ kind: ${JSON.stringify(meta.kind)}, apiVersion: ${JSON.stringify(meta.apiVersion)} }` : "{}";
   };
   // What encoding/json writes for the Go zero value of a type.
   const zero = (ref, fromPkg, where) => {
@@ -205,7 +231,7 @@ export function emitDecoders({ model, protos, header }) {
         checkType(pf.type, elem, where);
         locals.push(`let list${n}: unknown[] | undefined;`);
         const wire = elem.basic ? BASIC[elem.basic].wire : 2;
-        cases.push(`case ${(n << 3) | wire}: (list${n} ??= []).push(${read(elem, pkg, where)}); break;`);
+        cases.push(`case ${(n << 3) | wire}: (list${n} ??= []).push(${read(elem, pkg, where, intoFor(typeName, f, where))}); break;`);
         if (wire === 0) {
           // Repeated scalars may come packed too; Go's decoder takes both.
           cases.push(`case ${lengthTag}: { const e = r.len(); list${n} ??= []; while (r.pos < e) list${n}.push(${read(elem, pkg, where)}); r.done(e); break; }`);
@@ -220,7 +246,7 @@ export function emitDecoders({ model, protos, header }) {
       if (ref.ptr) {
         // Set when sent (a non-nil pointer, even to a zero value); nil: omitted, or null without omitempty.
         const wire = ref.ptr.basic ? BASIC[ref.ptr.basic].wire : 2;
-        cases.push(`case ${(n << 3) | wire}: ${prop} = ${read(ref.ptr, pkg, where)}; break;`);
+        cases.push(`case ${(n << 3) | wire}: ${prop} = ${read(ref.ptr, pkg, where, intoFor(typeName, f, where))}; break;`);
         if (!f.omitempty) after.push(`if (${prop} === undefined) ${prop} = null;`);
         continue;
       }
@@ -251,7 +277,7 @@ export function emitDecoders({ model, protos, header }) {
         continue;
       }
       // A struct value (a message, or a type with its own MarshalJSON): omitempty never omits a struct.
-      cases.push(`case ${lengthTag}: ${prop} = ${read(ref, pkg, where)}; break;`);
+      cases.push(`case ${lengthTag}: ${prop} = ${read(ref, pkg, where, intoFor(typeName, f, where))}; break;`);
       after.push(`if (${prop} === undefined) ${prop} = ${zero(ref, pkg, where)};`);
     }
     for (const number of message.fields.keys()) {

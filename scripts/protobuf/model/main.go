@@ -29,6 +29,8 @@ type Type struct {
 	Proto  string  `json:"proto"`
 	Fields []Field `json:"fields,omitempty"`
 	Elem   *Ref    `json:"elem,omitempty"`
+	// TypeMeta: the struct embeds metav1.TypeMeta (apiVersion and kind, which protobuf carries only in the envelope).
+	TypeMeta bool `json:"typeMeta,omitempty"`
 }
 
 // Field is one struct field.
@@ -151,6 +153,7 @@ func visit(t reflect.Type) {
 			if f.Type != reflect.TypeOf(metav1.TypeMeta{}) {
 				panic(fmt.Sprintf("%s.%s: inline field without a protobuf tag", name, f.Name))
 			}
+			out.TypeMeta = true
 			continue
 		}
 		field.Type = ref(f.Type)

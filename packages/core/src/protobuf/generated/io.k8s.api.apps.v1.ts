@@ -529,7 +529,7 @@ export function decodeStatefulSetSpec(r: Reader, end: number, o: JsonObject): Js
       case 8: o.replicas = r.int32(); break;
       case 18: o.selector = meta_v1.decodeLabelSelector(r, r.len(), {}); break;
       case 26: o.template = core_v1.decodePodTemplateSpec(r, r.len(), {}); break;
-      case 34: (list4 ??= []).push(core_v1.decodePersistentVolumeClaim(r, r.len(), {})); break;
+      case 34: (list4 ??= []).push(core_v1.decodePersistentVolumeClaim(r, r.len(), { kind: "PersistentVolumeClaim", apiVersion: "v1" })); break;
       case 42: o.serviceName = r.string(); break;
       case 50: { const v = r.string(); if (v !== "") o.podManagementPolicy = v; break; }
       case 58: o.updateStrategy = decodeStatefulSetUpdateStrategy(r, r.len(), {}); break;

@@ -112,7 +112,7 @@ export function decodeTokenRequestSpec(r: Reader, end: number, o: JsonObject): J
         while (r.pos < e) {
           const t = r.uint32();
           if (t === 10) k = r.string();
-          else if (t === 18) v = decodeAttestationValue(r, r.len(), {});
+          else if (t === 18) v = decodeAttestationValue(r, r.len());
           else r.skip(t);
         }
         r.done(e);
@@ -221,7 +221,7 @@ export function decodeUserInfo(r: Reader, end: number, o: JsonObject): JsonObjec
         while (r.pos < e) {
           const t = r.uint32();
           if (t === 10) k = r.string();
-          else if (t === 18) v = decodeExtraValue(r, r.len(), {});
+          else if (t === 18) v = decodeExtraValue(r, r.len());
           else r.skip(t);
         }
         r.done(e);

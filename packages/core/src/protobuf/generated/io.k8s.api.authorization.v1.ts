@@ -253,7 +253,7 @@ export function decodeSubjectAccessReviewSpec(r: Reader, end: number, o: JsonObj
         while (r.pos < e) {
           const t = r.uint32();
           if (t === 10) k = r.string();
-          else if (t === 18) v = decodeExtraValue(r, r.len(), {});
+          else if (t === 18) v = decodeExtraValue(r, r.len());
           else r.skip(t);
         }
         r.done(e);

@@ -85,7 +85,7 @@ export function decodeCertificateSigningRequestSpec(r: Reader, end: number, o: J
         while (r.pos < e) {
           const t = r.uint32();
           if (t === 10) k = r.string();
-          else if (t === 18) v = decodeExtraValue(r, r.len(), {});
+          else if (t === 18) v = decodeExtraValue(r, r.len());
           else r.skip(t);
         }
         r.done(e);
