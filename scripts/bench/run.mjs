@@ -57,7 +57,8 @@ try {
         record("request", client, await runScenario({ name: "request", args: { ...base, client, namespace: "bench-list", name: "target-0", count: sizes.gets } }));
       }
       for (const mode of ["paged", "all"]) {
-        for (const client of order) {
+        // "sdkpb": this SDK reading protobuf (`@org/k8s-core/protobuf`), in the same rotation.
+        for (const client of rotate([...clients, "sdkpb"], round)) {
           if (!want("list")) break;
           record(`list-${mode}`, client, await runScenario({ name: "list", args: { ...base, client, namespace: "bench-list", mode, limit: sizes.pageLimit } }));
         }
@@ -153,6 +154,10 @@ for (const mode of ["paged", "all"]) {
   const label = `2. list ${sizes.configMaps} ConfigMaps ${mode === "paged" ? `(pages of ${sizes.pageLimit})` : "(one response)"}`;
   row(label, "wall", "ms", pick(`list-${mode}`, "ms"), { clientnode: 0.5, raw: 1.15 });
   row(label, "peak RSS", "MiB", pick(`list-${mode}`, "peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
+  // The same list read as protobuf: goal ≤ 0.5 x client-node and below raw JSON fetch (issue #17, scenario 5).
+  const protobuf = (key) => ({ ...pick(`list-${mode}`, key), sdk: med(`list-${mode}`, "sdkpb", key) });
+  row(`${label}, protobuf`, "wall", "ms", protobuf("ms"), { clientnode: 0.5, raw: 1.0 });
+  row(`${label}, protobuf`, "peak RSS", "MiB", protobuf("peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
 }
 if (raw.watch) {
   row(`3. watch: replay of ${sizes.watchEvents} events`, "throughput", "events/s", pick("watch", "eventsPerSec"), { clientnode: 2 }, false);
