@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startCluster } from "../../packages/testenv/src/index.js";
+import { startCluster } from "@org/k8s-testenv";
 import { type SharedCluster, shareControlPlane } from "./shared-control-plane.js";
 
 // One whole cluster (controllers, scheduler, simulated nodes) for the tests of the `cluster` project; workers reach

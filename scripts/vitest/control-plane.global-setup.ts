@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startControlPlane } from "../../packages/testenv/src/index.js";
+import { startControlPlane } from "@org/k8s-testenv";
 import { shareControlPlane } from "./shared-control-plane.js";
 
 // One control plane for the whole integration run; workers reach it through inject("controlPlane").

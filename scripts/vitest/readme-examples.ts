@@ -7,11 +7,11 @@ import ts from "typescript";
 
 const README = fileURLToPath(new URL("../../README.md", import.meta.url));
 
-/** The README's ```ts blocks whose first line is `// <marker>: <name>`, by name. */
-export function readmeExamples(marker: string): Map<string, string> {
+/** The ```ts blocks of a README (default: the repository's) whose first line is `// <marker>: <name>`, by name. */
+export function readmeExamples(marker: string, readme: string = README): Map<string, string> {
   const examples = new Map<string, string>();
   const pattern = new RegExp(`\`\`\`ts\\n// ${marker}: ([\\w-]+)\\n([\\s\\S]*?)\`\`\``, "g");
-  for (const match of readFileSync(README, "utf8").matchAll(pattern)) examples.set(match[1]!, match[2]!);
+  for (const match of readFileSync(readme, "utf8").matchAll(pattern)) examples.set(match[1]!, match[2]!);
   return examples;
 }
 

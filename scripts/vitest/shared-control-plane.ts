@@ -1,5 +1,5 @@
 import type {} from "vitest";
-import type { ClusterBinaries, ControlPlane, ControlPlaneBinaries, TestIdentity } from "../../packages/testenv/src/index.js";
+import type { ClusterBinaries, ControlPlane, ControlPlaneBinaries, TestIdentity } from "@org/k8s-testenv";
 
 /** What the global setup hands to integration-test workers about the shared control plane. */
 export interface SharedControlPlane {

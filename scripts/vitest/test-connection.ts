@@ -1,4 +1,4 @@
-import { type Connection, loadConnection } from "../../packages/auth/src/index.js";
+import { type Connection, loadConnection } from "@org/k8s-auth";
 import { writeFileSync } from "node:fs";
 import { inject } from "vitest";
 

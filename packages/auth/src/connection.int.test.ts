@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiRequest, generateCertificateAuthority, mintServiceAccountToken } from "../../testenv/src/index.js";
+import { apiRequest, generateCertificateAuthority, mintServiceAccountToken } from "@org/k8s-testenv";
 import { ConnectionError } from "./connection.js";
 import { startConnectProxy, startSocks5Proxy } from "./testing/proxies.js";
 import { loadConnection } from "./load-connection.js";

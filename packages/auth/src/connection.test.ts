@@ -2,7 +2,7 @@ import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateCertificateAuthority } from "../../testenv/src/index.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 import { ConnectionError } from "./connection.js";
 import { CredentialError } from "./errors.js";
 import { openPoolCount } from "./transport.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateCertificateAuthority } from "../../testenv/src/index.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 import { writeKubeconfig } from "../../../scripts/vitest/test-connection.js";
 import { isConnectionError } from "./connection.js";
 import { loadConnection } from "./load-connection.js";

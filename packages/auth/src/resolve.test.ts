@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateCertificateAuthority } from "../../testenv/src/index.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 import { KubeconfigError } from "./errors.js";
 import { resolveConfig } from "./load-connection.js";
 import { normalizeServer } from "./resolve.js";

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CertificateAuthority, generateCertificateAuthority } from "../../testenv/src/index.js";
+import { type CertificateAuthority, generateCertificateAuthority } from "@org/k8s-testenv";
 import { loadConnection } from "./load-connection.js";
 import { type Scratch, scratch, simpleConfig } from "./testing/tmp.js";
 

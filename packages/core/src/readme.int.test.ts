@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiRequest } from "../../testenv/src/index.js";
+import { apiRequest } from "@org/k8s-testenv";
 
 // The README's examples, extracted and run as a user would: Node against the package's build, KUBECONFIG pointing
 // at the control plane. They are also type-checked under --strict.

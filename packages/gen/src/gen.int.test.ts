@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { treeHash } from "./tree-hash.test-helper.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ControlPlaneAccess, apiRequest, startControlPlane } from "../../testenv/src/index.js";
+import { type ControlPlaneAccess, apiRequest, startControlPlane } from "@org/k8s-testenv";
 import { EXIT } from "./errors.js";
 import type { SpecClient } from "./fetch-specs.js";
 import { generate } from "./generate.js";

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ControlPlaneAccess } from "../../testenv/src/index.js";
+import type { ControlPlaneAccess } from "@org/k8s-testenv";
 import { EXIT } from "./errors.js";
 import { generate } from "./generate.js";
 import { adminSpecClient } from "./testing/spec-client.js";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 const require = createRequire(import.meta.url);
 type Runtime = typeof import("./index.js");
-type Auth = typeof import("../../auth/src/index.js");
+type Auth = typeof import("@org/k8s-auth");
 
 describe("errors across the ESM and CJS builds", () => {
   it("runtime: a CJS KubernetesError / TransportError is recognised by the ESM guards and classes, and back", async () => {

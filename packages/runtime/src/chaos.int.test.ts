@@ -9,8 +9,8 @@
 // each crash; cuts come at any moment.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
-import { type ControlPlane, startControlPlane } from "../../testenv/src/index.js";
-import { type FaultProxy, startFaultProxy } from "../../test-tools/src/index.js";
+import { type ControlPlane, startControlPlane } from "@org/k8s-testenv";
+import { type FaultProxy, startFaultProxy } from "@org/k8s-test-tools";
 import { createClient } from "./client.js";
 import { isAlreadyExists, isNotFound } from "./errors.js";
 import { Informer } from "./informer.js";

@@ -2,11 +2,11 @@
 // own (these tests install CRDs; the shared control plane must keep serving exactly the built-in API).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
-import { type ControlPlane, startControlPlane } from "../../testenv/src/index.js";
+import { type ControlPlane, startControlPlane } from "@org/k8s-testenv";
 import { type KubeClient, createClient } from "./client.js";
 import { UnknownKindError } from "./rest-mapper.js";
 import { configMaps } from "./test/descriptors.js";
-import type { Connection } from "../../auth/src/index.js";
+import type { Connection } from "@org/k8s-auth";
 import { WaitTimeoutError, waitForCondition, waitForDeletion } from "./wait.js";
 
 let cp: ControlPlane;

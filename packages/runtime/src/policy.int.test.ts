@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isCredentialError, loadConnection } from "../../auth/src/index.js";
-import { apiRequest, generateCertificateAuthority } from "../../testenv/src/index.js";
-import { type FaultProxy, startFaultProxy } from "../../test-tools/src/index.js";
+import { isCredentialError, loadConnection } from "@org/k8s-auth";
+import { apiRequest, generateCertificateAuthority } from "@org/k8s-testenv";
+import { type FaultProxy, startFaultProxy } from "@org/k8s-test-tools";
 import { kubeconfigConnection, writeKubeconfig } from "../../../scripts/vitest/test-connection.js";
 import { createClient } from "./client.js";
 import { KubernetesError, TransportError, isKubernetesError, isRetryable, isTimeout, isTransportError } from "./errors.js";

@@ -191,12 +191,14 @@ export type MergePatchValue<T> = T extends readonly unknown[] ? T : T extends ob
 /** A JSON merge patch (RFC 7386) of `T`: any subset of its fields, where `null` deletes a field. */
 export type MergePatch<T> = { [K in keyof T]?: MergePatchValue<T[K]> | null };
 
-/** The directives a strategic merge patch may put into any object (`$patch: "delete"` on a list element, ...). */
+/**
+ * The directives a strategic merge patch may put into any object (`$patch: "delete"` on a list element, ...).
+ * `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` are not typed: as index signatures they would stop
+ * values of named types (`spec: deployment.spec`) from fitting; send those through `untypedBody`.
+ */
 export interface StrategicMergePatchDirectives {
   $patch?: "replace" | "merge" | "delete";
   $retainKeys?: string[];
-  [setElementOrder: `$setElementOrder/${string}`]: unknown[];
-  [deleteFromPrimitiveList: `$deleteFromPrimitiveList/${string}`]: unknown[];
 }
 
 /** A field's value in a {@link StrategicMergePatch}: lists merge element by element, so elements are partial too. */

@@ -1,6 +1,6 @@
 // Watches and informers against the real kube-apiserver through a fault-injecting proxy: each of the failure
 // paths of issue #15, reproduced on demand, with the request counts that show they stay bounded.
-import { type FaultProxy, startFaultProxy } from "../../test-tools/src/index.js";
+import { type FaultProxy, startFaultProxy } from "@org/k8s-test-tools";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
 import { createClient } from "./client.js";
@@ -263,7 +263,7 @@ describe("the connection ends everything", () => {
         kubeconfig,
         `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "${cp.server}", certificate-authority-data: ${ca}}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: ${ns}}}]\n`,
       );
-      const { loadConnection } = await import("../../auth/src/index.js");
+      const { loadConnection } = await import("@org/k8s-auth");
       const connection = await loadConnection({ kubeconfig, inCluster: false, env: { HOME: dir, PATH: process.env.PATH } });
       const informer = new Informer(createClient(connection).resource(configMaps), {});
       const started = Date.now();

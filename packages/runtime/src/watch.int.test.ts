@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminTestConnection, kubeconfigConnection } from "../../../scripts/vitest/test-connection.js";
-import { startControlPlane } from "../../testenv/src/index.js";
+import { startControlPlane } from "@org/k8s-testenv";
 import { createClient } from "./client.js";
 import { ResourceExpiredError } from "./errors.js";
 import { Informer, type InformerEvent } from "./informer.js";

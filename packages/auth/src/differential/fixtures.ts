@@ -16,7 +16,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateCertificateAuthority } from "../../../testenv/src/pki.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 
 export type FileSpec = ({ kubeconfig: unknown } | { text: string } | { lines: string[] }) & { mode?: string; encoding?: "utf16le" | "utf16be" };
 

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateCertificateAuthority } from "../../../testenv/src/index.js";
+import { generateCertificateAuthority } from "@org/k8s-testenv";
 import { type ClientGoResult, buildClientGoReference, runClientGoBatch } from "./clientgo.js";
 import { type FuzzCase, fuzzCases } from "./fuzz-cases.js";
 import { normalizeClientGo } from "./normalize.js";

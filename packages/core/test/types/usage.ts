@@ -61,6 +61,9 @@ export async function usage(signal: AbortSignal): Promise<unknown[]> {
   await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.28" }] } } } } });
   await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: { template: { spec: { containers: [{ name: "old", $patch: "delete" }] } } } } });
   await k8s.apps.v1.deployments.patch("web", { type: "json", body: [{ op: "replace", path: "/spec/replicas", value: 2 }] });
+  // Values of the named types fit into patches as they are.
+  await k8s.apps.v1.deployments.patch("web", { type: "strategic", body: { spec: web.spec } });
+  await k8s.apps.v1.deployments.patch("web", { type: "merge", body: { spec: web.spec } });
   await k8s.apps.v1.deployments.patch("web", { type: "merge", untypedBody: { spec: { anything: "goes" } } });
   // @ts-expect-error unknown field in a merge patch
   await k8s.apps.v1.deployments.patch("web", { type: "merge", body: { spec: { replicaz: 3 } } });

@@ -1,5 +1,5 @@
 /** Test tooling (not part of the package): a SpecClient that reads the shared control plane with testenv's admin access. */
-import { type ControlPlaneAccess, apiRequest } from "../../../testenv/src/index.js";
+import { type ControlPlaneAccess, apiRequest } from "@org/k8s-testenv";
 import type { SpecClient } from "../fetch-specs.js";
 
 export function adminSpecClient(access: ControlPlaneAccess): SpecClient {
