@@ -4,7 +4,7 @@
 // control plane. Scenarios run as child processes under Node 24 (client-node needs Node >= 22), clients alternating
 // within each round, several rounds; medians and ratios (this SDK / other) against the goals. Prints a markdown
 // table and writes bench-results/bench.json.
-//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,watch,cold,bundle,typecheck,gen,footprint]
+//   Usage: pnpm bench [--rounds N] [--quick] [--skip-gen] [--only request,list,informer,watch,cold,bundle,typecheck,gen,footprint]
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -21,8 +21,8 @@ const rounds = Number(option("rounds")) || (quick ? 1 : 5);
 const only = option("only")?.split(",");
 const want = (s) => !only || only.includes(s);
 const sizes = quick
-  ? { gets: 50, configMaps: 300, pageLimit: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1 }
-  : { gets: 2000, configMaps: 5000, pageLimit: 500, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5 };
+  ? { gets: 50, configMaps: 300, pageLimit: 100, pods: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1 }
+  : { gets: 2000, configMaps: 5000, pageLimit: 500, pods: 5000, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5 };
 const log = (...a) => process.stderr.write(`${a.join(" ")}\n`);
 const names = { sdk: "this SDK", clientnode: "client-node", raw: "raw fetch" };
 
@@ -40,7 +40,7 @@ const record = (scenario, client, result) => ((raw[scenario] ??= {})[client] ??=
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
 const { startControlPlane, PINNED_KUBERNETES_VERSION } = await import(join(repo, "packages/testenv/dist/index.js"));
-const needsCluster = ["request", "list", "watch", "cold"].some(want);
+const needsCluster = ["request", "list", "informer", "watch", "cold"].some(want);
 const cp = needsCluster ? await startControlPlane() : null;
 try {
   if (cp) {
@@ -49,6 +49,10 @@ try {
     const seeded = await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-list", count: sizes.configMaps } });
     await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-watch", count: 0 } });
     log(`seeded ${seeded.seeded} objects in ${(seeded.ms / 1000).toFixed(1)} s`);
+    if (want("informer")) {
+      const pods = await runScenario({ name: "pb-seed-pods", args: { ...base, client: "raw", namespace: "bench-pods", count: sizes.pods }, timeoutMs: 1_800_000 });
+      log(`seeded ${sizes.pods} Pods (${pods.bytesPerPod} bytes of JSON each) in ${(pods.ms / 1000).toFixed(1)} s`);
+    }
     for (let round = 0; round < rounds; round++) {
       log(`round ${round + 1}/${rounds}`);
       const order = rotate(clients, round);
@@ -62,6 +66,10 @@ try {
           if (!want("list")) break;
           record(`list-${mode}`, client, await runScenario({ name: "list", args: { ...base, client, namespace: "bench-list", mode, limit: sizes.pageLimit } }));
         }
+      }
+      for (const client of rotate([...clients, "sdkpb"], round)) {
+        if (!want("informer")) break;
+        record("informer", client, await runScenario({ name: "pb-informer", args: { ...base, client, namespace: "bench-pods" }, timeoutMs: 600_000 }));
       }
       for (const client of order) {
         if (!want("watch")) break;
@@ -158,6 +166,15 @@ for (const mode of ["paged", "all"]) {
   const protobuf = (key) => ({ ...pick(`list-${mode}`, key), sdk: med(`list-${mode}`, "sdkpb", key) });
   row(`${label}, protobuf`, "wall", "ms", protobuf("ms"), { clientnode: 0.5, raw: 1.0 });
   row(`${label}, protobuf`, "peak RSS", "MiB", protobuf("peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
+}
+if (raw.informer) {
+  // Informer initial sync (streaming list) of realistic ~5 KiB Pods, JSON and protobuf; raw = one fetch + JSON.parse.
+  const label = `2b. informer initial sync, ${sizes.pods} Pods`;
+  const protobuf = (key) => ({ ...pick("informer", key), sdk: med("informer", "sdkpb", key) });
+  row(label, "wall", "ms", pick("informer", "ms"), { clientnode: 0.5 });
+  row(label, "peak RSS", "MiB", pick("informer", "peakRssMiB"), { clientnode: 0.5 });
+  row(`${label}, protobuf`, "wall", "ms", protobuf("ms"), { clientnode: 0.5 });
+  row(`${label}, protobuf`, "peak RSS", "MiB", protobuf("peakRssMiB"), { clientnode: 0.5 });
 }
 if (raw.watch) {
   row(`3. watch: replay of ${sizes.watchEvents} events`, "throughput", "events/s", pick("watch", "eventsPerSec"), { clientnode: 2 }, false);
