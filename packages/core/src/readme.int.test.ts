@@ -39,13 +39,17 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("README examples", () => {
   it("has the examples this test runs", () => {
-    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "errors", "list-pods"]);
+    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "errors", "list-pods", "protobuf"]);
   });
 
   it("list-pods prints IP, namespace and name of every pod", async () => {
     const lines = await runExample("list-pods");
     // Pods are never scheduled here (no kubelet), so they have no IP yet.
     expect(lines).toContain("undefined readme hello");
+  });
+
+  it("protobuf lists the pods of a namespace as protobuf", async () => {
+    expect(await runExample("protobuf")).toEqual(["hello"]);
   });
 
   it("apply-and-watch applies a Deployment and sees it in the watch", async () => {
