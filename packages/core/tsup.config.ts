@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { defineConfig } from "tsup";
 
 // One entry per generated group-version, so `@org/k8s-core/apps/v1` is its own small module (see "exports"). Entries
@@ -14,6 +14,27 @@ for (const group of readdirSync(generated).sort()) {
   }
 }
 
+// The protobuf decoders (`@org/k8s-core/protobuf`) stay separate modules, each imported when first needed: every file
+// under src/protobuf is its own entry, and imports of them are left as imports (of the `.cjs` twin in the CommonJS
+// build) instead of being bundled into their importer. An app that never reads protobuf never loads them.
+const protobuf = "src/protobuf";
+const protobufFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? protobufFiles(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.includes(".test.") ? [join(dir, e.name)] : []));
+for (const file of protobufFiles(protobuf)) entries[file.slice("src/".length, -".ts".length)] = file;
+const protobufDir = resolve(protobuf);
+const protobufModulesStayModules = {
+  name: "protobuf-modules-stay-modules",
+  setup(build: { initialOptions: { outExtension?: Record<string, string> }; onResolve: (o: { filter: RegExp }, f: (a: { path: string; importer: string }) => unknown) => void }) {
+    // tsup builds the CommonJS twin with `outExtension: { ".js": ".cjs" }` (and converts the format afterwards).
+    const extension = build.initialOptions.outExtension?.[".js"] ?? ".js";
+    build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, ({ path, importer }) => {
+      const target = resolve(dirname(importer), path);
+      if (!target.startsWith(`${protobufDir}/`) || resolve(importer) === target.replace(/\.js$/, ".ts")) return undefined;
+      return { path: path.replace(/\.js$/, extension), external: true };
+    });
+  },
+};
+
 export default defineConfig({
   entry: entries,
   format: ["esm", "cjs"],
@@ -26,4 +47,5 @@ export default defineConfig({
   treeshake: true,
   target: "node20",
   external: ["@org/k8s-auth", "@org/k8s-runtime"],
+  esbuildPlugins: [protobufModulesStayModules],
 });

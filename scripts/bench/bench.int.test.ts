@@ -16,6 +16,7 @@ type Result = Record<string, unknown> & { peakRssMiB: number; processMs: number 
 const cp = inject("controlPlane");
 const namespace = `bench-smoke-${Date.now().toString(36)}`;
 const watchNamespace = `${namespace}-w`;
+const podNamespace = `${namespace}-p`;
 const seeded = 20;
 let app: string;
 let base: { kubeconfig: string; rawCredentials: string };
@@ -50,12 +51,31 @@ beforeAll(async () => {
   const seed = await run("seed", { namespace, count: seeded, bytes: 64 }, "raw");
   expect(seed.seeded).toBe(seeded + 1);
   await run("seed", { namespace: watchNamespace, count: 0 }, "raw");
+  const pods = await run("pb-seed-pods", { namespace: podNamespace, count: 12 }, "raw");
+  expect(pods.bytesPerPod as number).toBeGreaterThan(3000);
   // The client-go peers of the scale scenarios (built from the Go module proxy on a fresh machine; cached after).
   clientGoDir = await ensureClientGo();
 }, 1_200_000);
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 const clientsUnderTest = ["sdk", "raw", ...(hasClientNode ? ["clientnode"] : [])];
+
+describe.each([...clientsUnderTest, "sdkpb"])("bench:protobuf scenarios, client %s", (client) => {
+  if (client === "sdkpb") {
+    it.each(["paged", "all"])("2. large list read as protobuf, %s", async (mode) => {
+      const r = await run("list", { namespace, mode, limit: 7 }, client);
+      expect(r.items).toBe(seeded + 1);
+      expect(positive(r.ms)).toBe(true);
+    });
+  }
+
+  it("informer initial sync of the seeded Pods", async () => {
+    const r = await run("pb-informer", { namespace: podNamespace }, client);
+    expect(r.items).toBe(12);
+    expect(positive(r.ms)).toBe(true);
+    expect(positive(r.peakRssMiB)).toBe(true);
+  });
+});
 
 describe.each(clientsUnderTest)("bench scenarios, client %s", (client) => {
   it("1. request overhead: sequential GETs of one ConfigMap", async () => {

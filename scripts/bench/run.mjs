@@ -8,7 +8,8 @@
 // The scale scenarios (scale.mjs: informer, watches, apply) add client-go as a third peer (Go programs under
 // scripts/bench/clientgo, built once into the cache) and print a second table.
 //   Usage: pnpm bench [--rounds N] [--scale-rounds N] [--quick] [--skip-gen] [--only a,b] [--watches N:W]
-//          [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio,informer,watches,apply]
+//          [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio,pb-informer,informer,watches,apply]
+//   (pb-informer: informer sync of Pods as JSON and protobuf against client-node and raw fetch)
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -26,8 +27,8 @@ const rounds = Number(option("rounds")) || (quick ? 1 : 5);
 const only = option("only")?.split(",");
 const want = (s) => !only || only.includes(s);
 const sizes = quick
-  ? { gets: 50, configMaps: 300, pageLimit: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1, execs: 5, forwardMiB: 4 }
-  : { gets: 2000, configMaps: 5000, pageLimit: 500, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5, execs: 30, forwardMiB: 32 };
+  ? { gets: 50, configMaps: 300, pageLimit: 100, pods: 100, watchEvents: 300, watchWrites: 50, typecheckRounds: 1, execs: 5, forwardMiB: 4 }
+  : { gets: 2000, configMaps: 5000, pageLimit: 500, pods: 5000, watchEvents: 5000, watchWrites: 1000, typecheckRounds: 5, execs: 30, forwardMiB: 32 };
 const log = (...a) => process.stderr.write(`${a.join(" ")}\n`);
 const names = { sdk: "this SDK", clientnode: "client-node", raw: "raw fetch" };
 
@@ -45,7 +46,7 @@ const record = (scenario, client, result) => ((raw[scenario] ??= {})[client] ??=
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
 const { startControlPlane, apiRequest, PINNED_ETCD_VERSION, PINNED_KUBERNETES_VERSION } = await import(join(repo, "packages/testenv/dist/index.js"));
-const needsCluster = ["request", "list", "watch", "cold"].some(want);
+const needsCluster = ["request", "list", "pb-informer", "watch", "cold"].some(want);
 const cp = needsCluster ? await startControlPlane() : null;
 try {
   if (cp) {
@@ -54,6 +55,10 @@ try {
     const seeded = await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-list", count: sizes.configMaps } });
     await runScenario({ name: "seed", args: { ...base, client: "raw", namespace: "bench-watch", count: 0 } });
     log(`seeded ${seeded.seeded} objects in ${(seeded.ms / 1000).toFixed(1)} s`);
+    if (want("pb-informer")) {
+      const pods = await runScenario({ name: "pb-seed-pods", args: { ...base, client: "raw", namespace: "bench-pods", count: sizes.pods }, timeoutMs: 1_800_000 });
+      log(`seeded ${sizes.pods} Pods (${pods.bytesPerPod} bytes of JSON each) in ${(pods.ms / 1000).toFixed(1)} s`);
+    }
     for (let round = 0; round < rounds; round++) {
       log(`round ${round + 1}/${rounds}`);
       const order = rotate(clients, round);
@@ -62,10 +67,15 @@ try {
         record("request", client, await runScenario({ name: "request", args: { ...base, client, namespace: "bench-list", name: "target-0", count: sizes.gets } }));
       }
       for (const mode of ["paged", "all"]) {
-        for (const client of order) {
+        // "sdkpb": this SDK reading protobuf (`@org/k8s-core/protobuf`), in the same rotation.
+        for (const client of rotate([...clients, "sdkpb"], round)) {
           if (!want("list")) break;
           record(`list-${mode}`, client, await runScenario({ name: "list", args: { ...base, client, namespace: "bench-list", mode, limit: sizes.pageLimit } }));
         }
+      }
+      for (const client of rotate([...clients, "sdkpb"], round)) {
+        if (!want("pb-informer")) break;
+        record("pb-informer", client, await runScenario({ name: "pb-informer", args: { ...base, client, namespace: "bench-pods" }, timeoutMs: 600_000 }));
       }
       for (const client of order) {
         if (!want("watch")) break;
@@ -227,6 +237,19 @@ for (const mode of ["paged", "all"]) {
   const label = `2. list ${sizes.configMaps} ConfigMaps ${mode === "paged" ? `(pages of ${sizes.pageLimit})` : "(one response)"}`;
   row(label, "wall", "ms", pick(`list-${mode}`, "ms"), { clientnode: 0.5, raw: 1.15 });
   row(label, "peak RSS", "MiB", pick(`list-${mode}`, "peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
+  // The same list read as protobuf: goal ≤ 0.5 x client-node and below raw JSON fetch (issue #17, scenario 5).
+  const protobuf = (key) => ({ ...pick(`list-${mode}`, key), sdk: med(`list-${mode}`, "sdkpb", key) });
+  row(`${label}, protobuf`, "wall", "ms", protobuf("ms"), { clientnode: 0.5, raw: 1.0 });
+  row(`${label}, protobuf`, "peak RSS", "MiB", protobuf("peakRssMiB"), { clientnode: 0.5, raw: 1.15 });
+}
+if (raw["pb-informer"]) {
+  // Informer initial sync (streaming list) of realistic ~5 KiB Pods, JSON and protobuf; raw = one fetch + JSON.parse.
+  const label = `2b. informer initial sync, ${sizes.pods} Pods`;
+  const protobuf = (key) => ({ ...pick("pb-informer", key), sdk: med("pb-informer", "sdkpb", key) });
+  row(label, "wall", "ms", pick("pb-informer", "ms"), { clientnode: 0.5 });
+  row(label, "peak RSS", "MiB", pick("pb-informer", "peakRssMiB"), { clientnode: 0.5 });
+  row(`${label}, protobuf`, "wall", "ms", protobuf("ms"), { clientnode: 0.5 });
+  row(`${label}, protobuf`, "peak RSS", "MiB", protobuf("peakRssMiB"), { clientnode: 0.5 });
 }
 if (raw.watch) {
   row(`3. watch: replay of ${sizes.watchEvents} events`, "throughput", "events/s", pick("watch", "eventsPerSec"), { clientnode: 2 }, false);

@@ -57,8 +57,8 @@ export interface Kube<Known extends KindMap = Kinds> extends Api, AsyncDisposabl
  * every built-in group-version.
  */
 export async function connect(options: ConnectOptions = {}): Promise<Kube> {
-  const { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent, ...where } = options;
-  const transport: TransportOptions = { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent };
+  const { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent, protobuf, ...where } = options;
+  const transport: TransportOptions = { retry, timeoutMs, headerTimeoutMs, rateLimit, warnings, requestLog, onRequest, userAgent, protobuf };
   const connection = await loadConnection(where);
   return fromConnection(connection, Object.fromEntries(Object.entries(transport).filter(([, value]) => value !== undefined)) as TransportOptions);
 }

@@ -41,7 +41,7 @@ describe("README examples", () => {
   it("has the examples this test runs", () => {
     // in-cluster runs in a pod's view in scripts/runtimes/runtimes.int.test.ts (as do list-pods, crud, apply-and-watch
     // and informer, under every runtime); here it is type-checked.
-    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "crud", "errors", "in-cluster", "informer", "list-pods"]);
+    expect([...examples.keys()].sort()).toEqual(["apply-and-watch", "connection", "crud", "errors", "in-cluster", "informer", "list-pods", "protobuf"]);
   });
 
   it("crud creates, patches, replaces, lists and deletes a ConfigMap", async () => {
@@ -52,6 +52,10 @@ describe("README examples", () => {
     const lines = await runExample("list-pods");
     // Pods are never scheduled here (no kubelet), so they have no IP yet.
     expect(lines).toContain("undefined readme hello");
+  });
+
+  it("protobuf lists the pods of a namespace as protobuf", async () => {
+    expect(await runExample("protobuf")).toEqual(["hello"]);
   });
 
   it("apply-and-watch applies a Deployment and sees it in the watch", async () => {

@@ -83,6 +83,8 @@ export { exponentialBackoff, jittered, sleep, sleepOrAbort } from "./backoff.js"
 export { followSignal } from "./signals.js";
 export type { Backoff, ExponentialBackoffOptions } from "./backoff.js";
 export { Transport, DEFAULT_RETRY, fromFetchResponse } from "./transport.js";
+export { PROTOBUF_ACCEPT, PROTOBUF_MEDIA_TYPE } from "./protobuf.js";
+export type { ProtobufCodec, ProtobufDecoder } from "./protobuf.js";
 export type {
   CallOptions,
   HttpConnection,

@@ -1,4 +1,5 @@
-import type { CallOptions, Transport, UpgradedStream } from "./transport.js";
+import { PROTOBUF_ACCEPT, type ProtobufDecoder, isProtobuf, protobufErrorBody, readBytes } from "./protobuf.js";
+import type { CallOptions, RequestSpec, Transport, UpgradedStream } from "./transport.js";
 import type {
   ApplyConfiguration,
   DeleteResult,
@@ -120,10 +121,48 @@ const apiVersionOf = (gvk: { group: string; version: string }) => (gvk.group ? `
 export class ResourceClient<T extends KubernetesObject, L extends KubernetesList<T>, Namespaced extends boolean> {
   readonly descriptor: ResourceDescriptor<T, L, Namespaced>;
   readonly #transport: Transport;
+  /** Set once a protobuf body failed to decode: this resource's reads are JSON from then on. */
+  #jsonOnly = false;
 
   constructor(transport: Transport, descriptor: ResourceDescriptor<T, L, Namespaced>) {
     this.#transport = transport;
     this.descriptor = descriptor;
+  }
+
+  /** The decoders, when this resource's reads go as protobuf: the client has a codec that knows the kind. */
+  #protobuf(): Promise<ProtobufDecoder> | undefined {
+    const codec = this.#transport.protobuf;
+    const apiVersion = apiVersionOf(this.descriptor);
+    if (!codec || this.#jsonOnly || !codec.readable(apiVersion, this.descriptor.kind)) return undefined;
+    const decoder = codec.load(apiVersion);
+    decoder.catch(() => {}); // awaited where it is used; never an unhandled rejection while the request is out
+    return decoder;
+  }
+
+  /**
+   * A read (get, list): protobuf when the client has decoders for the kind (loaded while the request is out), else
+   * or when the server answers JSON, JSON. A body the decoders cannot read (a RawExtension holding CBOR) is read
+   * again as JSON, and so is every later read of this resource.
+   */
+  async #read<R>(spec: RequestSpec): Promise<R> {
+    const decoder = this.#protobuf();
+    if (!decoder) return this.#transport.json<R>(spec);
+    const res = await this.#transport.request({ ...spec, accept: PROTOBUF_ACCEPT, protobufErrorBody: (answer) => protobufErrorBody(answer, decoder) });
+    if (!isProtobuf(res.header("content-type"))) return (await res.json()) as R;
+    const body = await readBytes(res.body);
+    try {
+      return (await decoder).object(body) as R;
+    } catch (error) {
+      this.#protobufFailed(error);
+      return this.#transport.json<R>(spec);
+    }
+  }
+
+  #protobufFailed(error: unknown): void {
+    if (this.#jsonOnly) return;
+    this.#jsonOnly = true;
+    const why = error instanceof Error ? error.message : String(error);
+    globalThis.process?.emitWarning?.(`${this.descriptor.kind}: reading protobuf failed (${why}); reading JSON instead`, "K8sProtobufWarning");
   }
 
   #namespace(explicit: string | undefined, object?: KubernetesObject): string | undefined {
@@ -152,7 +191,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
 
   /** Reads one object. */
   async get(name: string, options?: ScopeOptions<Namespaced> & CallOptions & { resourceVersion?: string | undefined }): Promise<T> {
-    return this.#transport.json<T>({
+    return this.#read<T>({
       method: "GET",
       path: this.#path({ namespace: this.#namespace(options?.namespace), name, query: { resourceVersion: options?.resourceVersion } }),
       ...callOptions(options),
@@ -162,7 +201,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
   /** Lists one page (all objects unless `limit` is set). */
   async list(options?: ListScopeOptions<Namespaced> & ListOptions): Promise<L> {
     const namespace = options?.allNamespaces ? undefined : this.#namespace(options?.namespace);
-    const list = await this.#transport.json<L>({
+    const list = await this.#read<L>({
       method: "GET",
       path: this.#path({
         namespace,
@@ -355,7 +394,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
     const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
     return {
       list: async (page) => {
-        const list = await this.#transport.json<L>({
+        const list = await this.#read<L>({
           method: "GET",
           path: this.#path({
             namespace,
@@ -377,7 +416,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
             sendInitialEvents: watch.sendInitialEvents || undefined,
             timeoutSeconds: watch.timeoutSeconds,
           },
-          { idleTimeoutMs: watch.idleTimeoutMs, signal: watch.signal },
+          { idleTimeoutMs: watch.idleTimeoutMs, signal: watch.signal, protobuf: this.#protobuf(), onProtobufFailure: (error) => this.#protobufFailed(error) },
         ),
     };
   }

@@ -2,6 +2,7 @@ import { jittered, sleepOrAbort } from "./backoff.js";
 import { describeCause } from "./cause.js";
 import { type RequestDescription, TransportError, errorFromResponse, isTransportError } from "./errors.js";
 import type { RequestEvent, RequestHook, RequestObserver } from "./hooks.js";
+import { type ProtobufCodec, isProtobuf } from "./protobuf.js";
 import { type RateLimit, type RateLimiter, TokenBucket } from "./rate-limit.js";
 import { type RequestLogOptions, requestLogHook, requestLogLevelFromEnv } from "./request-log.js";
 import { defaultUserAgent } from "./user-agent.js";
@@ -172,6 +173,11 @@ export interface RequestSpec extends CallOptions {
    * callers that read error bodies themselves (the openapi-fetch client of `fetchClient()`).
    */
   returnErrors?: boolean | undefined;
+  /**
+   * Reads an error answer in protobuf (a read that asked for protobuf gets its Status in protobuf too) as the JSON
+   * text of that Status, for the typed error.
+   */
+  protobufErrorBody?: ((res: HttpResponse) => Promise<string>) | undefined;
 }
 
 /** An upgrade as {@link Transport.upgrade} sends it (exec, attach, port-forward). */
@@ -229,6 +235,13 @@ export interface TransportOptions {
   onRequest?: RequestHook | undefined;
   /** `User-Agent` of every request. Default {@link defaultUserAgent}: `<program>/unknown (<os>/<arch>) k8s-sdk-ts/<version>`. */
   userAgent?: string | undefined;
+  /**
+   * Reads the kinds these decoders know as Kubernetes protobuf (`get`, `list`, `watch`, informers), as Kubernetes'
+   * own components do: `@org/k8s-core/protobuf` has the decoders of every built-in kind. Writes, subresources and
+   * other kinds (CRDs) stay JSON, and a server that answers JSON is read as JSON. Default: off (`@org/k8s-core`'s
+   * `connect()` may set it; see its documentation).
+   */
+  protobuf?: ProtobufCodec | false | undefined;
 }
 
 /** `Retry-After` as client-go reads it: whole seconds only (`strconv.Atoi`); dates and fractions are ignored. */
@@ -402,6 +415,8 @@ export class Transport {
   /** The client-side rate limiter, when one is set. */
   readonly rateLimiter: RateLimiter | undefined;
   readonly userAgent: string;
+  /** The protobuf decoders reads of known kinds use, when set. */
+  readonly protobuf: ProtobufCodec | undefined;
   readonly #send: (path: string, init: HttpRequestInit) => Promise<HttpResponse>;
   readonly #warnings: WarningHandler | undefined;
   readonly #hook: RequestHook | undefined;
@@ -422,6 +437,7 @@ export class Transport {
     const limit = options.rateLimit;
     this.rateLimiter = !limit ? undefined : "acquire" in limit ? limit : new TokenBucket(limit);
     this.userAgent = options.userAgent ?? defaultUserAgent();
+    this.protobuf = options.protobuf || undefined;
     this.#warnings = options.warnings === false ? undefined : (options.warnings ?? defaultWarningHandler);
     const log = options.requestLog;
     const level = log === false ? undefined : typeof log === "number" ? log : (log?.level ?? requestLogLevelFromEnv());
@@ -491,7 +507,7 @@ export class Transport {
       }
       let body: string;
       try {
-        body = await res.text();
+        body = spec.protobufErrorBody && isProtobuf(res.header("content-type")) ? await spec.protobufErrorBody(res) : await res.text();
       } catch {
         body = ""; // the status says enough
       }

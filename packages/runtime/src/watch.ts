@@ -1,4 +1,5 @@
 import { KubernetesError, TransportError, errorFromResponse } from "./errors.js";
+import { PROTOBUF_ACCEPT, type ProtobufDecoder, isProtobuf, protobufErrorBody, readFrames } from "./protobuf.js";
 import type { Transport } from "./transport.js";
 import type { Bookmark, BookmarkEvent, KubernetesObject, ObjectEvent, Status, WatchEvent } from "./types.js";
 import { type Query, queryString } from "./url.js";
@@ -72,23 +73,38 @@ function joined(pieces: readonly Uint8Array[], last: Uint8Array): Uint8Array {
 /**
  * One watch request as a stream of events: resolves once the server answered; `ERROR` events are thrown as the
  * typed error of their Status (ResourceExpiredError for 410); a silent stream fails after `idleTimeoutMs`; leaving
- * the iteration closes the connection.
+ * the iteration closes the connection. With `protobuf` decoders the request asks for protobuf and reads its
+ * length-delimited frames (a JSON answer is read as JSON lines); a frame the decoders cannot read ends the stream
+ * as a lost connection after `onProtobufFailure`, so that the watch resumes (as JSON) where it was.
  */
 export async function openWatchStream<T>(
   transport: Transport,
   path: string,
   query: Query,
-  options: { idleTimeoutMs: number; signal: AbortSignal },
+  options: {
+    idleTimeoutMs: number;
+    signal: AbortSignal;
+    protobuf?: Promise<ProtobufDecoder> | undefined;
+    onProtobufFailure?: ((error: unknown) => void) | undefined;
+  },
 ): Promise<AsyncIterable<RawWatchEvent<T>>> {
   const url = path + queryString({ ...query, watch: true, allowWatchBookmarks: true });
+  const decoder = options.protobuf;
   // A stream silent for longer than idleTimeoutMs fails with a retryable TransportError (ETIMEDOUT): the transport's.
-  const res = await transport.request({ method: "GET", path: url, stream: true, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal });
+  const res = await transport.request({
+    method: "GET",
+    path: url,
+    stream: true,
+    idleTimeoutMs: options.idleTimeoutMs,
+    signal: options.signal,
+    ...(decoder ? { accept: PROTOBUF_ACCEPT, protobufErrorBody: (answer) => protobufErrorBody(answer, decoder) } : {}),
+  });
   const described = { method: "GET", url: `${transport.connection.server}${url}` };
+  const events = decoder && isProtobuf(res.header("content-type")) ? protobufEvents<T>(res.body, decoder, options.onProtobufFailure) : jsonEvents<T>(res.body);
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        for await (const line of readLines(res.body)) {
-          const event = JSON.parse(line) as { type: string; object: T | Status };
+        for await (const event of events) {
           if (event.type === "ERROR") {
             const status = event.object as Status;
             throw errorFromResponse(status.code ?? 500, JSON.stringify(status), described);
@@ -104,6 +120,32 @@ export async function openWatchStream<T>(
       }
     },
   };
+}
+
+type WireEvent<T> = { type: string; object: T | Status };
+
+async function* jsonEvents<T>(body: AsyncIterable<Uint8Array>): AsyncGenerator<WireEvent<T>> {
+  for await (const line of readLines(body)) yield JSON.parse(line) as WireEvent<T>;
+}
+
+async function* protobufEvents<T>(body: AsyncIterable<Uint8Array>, decoder: Promise<ProtobufDecoder>, onFailure: ((error: unknown) => void) | undefined): AsyncGenerator<WireEvent<T>> {
+  let decode: ProtobufDecoder;
+  try {
+    decode = await decoder;
+  } catch (error) {
+    onFailure?.(error);
+    throw error;
+  }
+  for await (const frame of readFrames(body)) {
+    let event: WireEvent<T>;
+    try {
+      event = decode.watchEvent(frame) as WireEvent<T>;
+    } catch (error) {
+      onFailure?.(error);
+      throw error; // the stream ends as a lost connection; the watch resumes from its last resourceVersion
+    }
+    yield event;
+  }
 }
 
 const keyOf = (object: KubernetesObject) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;

@@ -39,11 +39,16 @@ export async function rawClient() {
   };
 }
 
-/** Our SDK, as a user calls it. */
-export async function sdkClient() {
+/** Our SDK, as a user calls it; `protobuf`: reading built-in kinds as protobuf (`@org/k8s-core/protobuf`). */
+export async function sdkClient({ protobuf = false } = {}) {
   const { connect } = await import("@org/k8s-core");
-  return connect({ kubeconfig: args.kubeconfig, ...(args.http2 !== undefined ? { http2: args.http2 } : {}) });
+  const http2 = args.http2 !== undefined ? { http2: args.http2 } : {};
+  if (!protobuf) return connect({ kubeconfig: args.kubeconfig, ...http2 });
+  return connect({ kubeconfig: args.kubeconfig, ...http2, protobuf: (await import("@org/k8s-core/protobuf")).protobuf });
 }
+
+/** Whether this run is one of our SDK's clients: "sdk" (JSON) or "sdkpb" (protobuf reads). */
+export const isSdk = (client) => client === "sdk" || client === "sdkpb";
 
 /** @kubernetes/client-node, as its README shows. */
 export async function clientNode() {

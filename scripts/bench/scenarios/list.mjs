@@ -1,13 +1,13 @@
 // Scenario 2, large list: every ConfigMap of `namespace`, in pages of `limit` (mode "paged") or in one response
-// (mode "all"). The connection is opened first (a list with limit=1), so `ms` is the list itself. Peak RSS is the
+// (mode "all"); client "sdkpb" is our SDK reading protobuf. The connection is opened first (a list with limit=1), so `ms` is the list itself. Peak RSS is the
 // whole process's (the scenario runs in a fresh process per measurement).
-import { args, clientNode, done, now, rawClient, sdkClient } from "./_common.mjs";
+import { args, clientNode, done, isSdk, now, rawClient, sdkClient } from "./_common.mjs";
 
 const { namespace, mode, limit = 500 } = args;
 let items = 0;
 let ms;
-if (args.client === "sdk") {
-  const k8s = await sdkClient();
+if (isSdk(args.client)) {
+  const k8s = await sdkClient({ protobuf: args.client === "sdkpb" });
   await k8s.core.v1.configMaps.list({ namespace, limit: 1 });
   const t0 = now();
   if (mode === "paged") for await (const page of k8s.core.v1.configMaps.pages({ namespace, limit })) items += page.items.length;
