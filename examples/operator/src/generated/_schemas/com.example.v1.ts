@@ -11,46 +11,9 @@ export interface Website {
     /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
     metadata?: ObjectMeta;
     /** What the website should run. */
-    spec?: {
-        /** The container image serving the site. */
-        image: string;
-        /**
-         * The port the container listens on (the Service's target port).
-         *
-         * @defaultValue `80`
-         */
-        port?: number;
-        /**
-         * How many pods serve the site.
-         *
-         * @defaultValue `1`
-         */
-        replicas?: number;
-    };
+    spec?: WebsiteSpec;
     /** What the operator last observed. */
-    status?: {
-        /** Available pods of the Deployment. */
-        availableReplicas?: number;
-        /** Ready says whether every desired pod is available. */
-        conditions?: {
-            /** When the status last changed. */
-            lastTransitionTime: string;
-            /** The reason for humans. */
-            message: string;
-            /** The generation the condition was set for. */
-            observedGeneration?: number;
-            /** The reason in CamelCase. */
-            reason: string;
-            /** True, False or Unknown. */
-            status: "True" | "False" | "Unknown";
-            /** The condition's type. */
-            type: string;
-        }[];
-        /** The metadata.generation this status reports on. */
-        observedGeneration?: number;
-        /** Where the site is served inside the cluster. */
-        url?: string;
-    };
+    status?: WebsiteStatus;
 }
 /** WebsiteList is a list of Website */
 export interface WebsiteList {
@@ -62,4 +25,45 @@ export interface WebsiteList {
     kind?: "WebsiteList";
     /** Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
     metadata?: ListMeta;
+}
+/** The type of `Website.spec`. */
+export interface WebsiteSpec {
+    /** The container image serving the site. */
+    image: string;
+    /**
+     * The port the container listens on (the Service's target port).
+     *
+     * @defaultValue `80`
+     */
+    port?: number;
+    /**
+     * How many pods serve the site.
+     *
+     * @defaultValue `1`
+     */
+    replicas?: number;
+}
+/** The type of `Website.status`. */
+export interface WebsiteStatus {
+    /** Available pods of the Deployment. */
+    availableReplicas?: number;
+    /** Ready says whether every desired pod is available. */
+    conditions?: {
+        /** When the status last changed. */
+        lastTransitionTime: string;
+        /** The reason for humans. */
+        message: string;
+        /** The generation the condition was set for. */
+        observedGeneration?: number;
+        /** The reason in CamelCase. */
+        reason: string;
+        /** True, False or Unknown. */
+        status: "True" | "False" | "Unknown";
+        /** The condition's type. */
+        type: string;
+    }[];
+    /** The metadata.generation this status reports on. */
+    observedGeneration?: number;
+    /** Where the site is served inside the cluster. */
+    url?: string;
 }
