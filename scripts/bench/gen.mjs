@@ -77,7 +77,7 @@ function typeCheck(dir) {
         lib: ["ES2023"],
         types: [],
         skipLibCheck: true,
-        paths: { "@org/k8s-runtime": [join(root, "packages/runtime/dist/index.d.ts")] },
+        paths: { "@org/k8s-runtime": [join(root, "packages/runtime/dist/index.d.ts")], "@org/k8s-core/runtime": [join(root, "packages/runtime/dist/index.d.ts")] },
       },
       include: [`${dir}/**/*.ts`],
     }),
