@@ -165,7 +165,8 @@ export function fuzzCases(server: string, pki: FuzzPki): FuzzCase[] {
   });
   add("client-key-file-garbage", ({ config, files }) => {
     files["c.crt"] = pki.clientCertPem;
-    files["c.key"] = "-----BEGIN PRIVATE KEY-----\nZ2FyYmFnZQ==\n-----END PRIVATE KEY-----\n";
+    // The armour of the key generated for this run around a body that is no key ("garbage"): no key text in the repo.
+    files["c.key"] = pki.clientKeyPem.replace(/(-----\n)[\s\S]*?(\n-----END)/, "$1Z2FyYmFnZQ==$2");
     certUser(config, { "client-certificate": "c.crt", "client-key": "c.key" });
   });
   add("client-key-file-missing", ({ config, files }) => {
