@@ -94,7 +94,7 @@ try {
 // Pod I/O needs pods: a whole cluster (one simulated node), after the control plane above is gone.
 const podioClients = ["sdk", "clientnode", "kubectl"];
 if (want("podio")) {
-  const { startCluster, createNamespace, apiRequest } = await import(join(repo, "packages/testenv/dist/index.js"));
+  const { startCluster, createNamespace, apiRequest, poll } = await import(join(repo, "packages/testenv/dist/index.js"));
   log("starting a whole cluster for the pod I/O row ...");
   const cluster = await startCluster({ nodes: 1 });
   try {
@@ -105,12 +105,8 @@ if (want("podio")) {
       spec: { containers: [{ name: "main", image: "registry.example/echo:1" }] },
     });
     if (created.status !== 201) throw new Error(`creating the pod: ${created.status} ${created.text}`);
-    for (let i = 0; ; i++) {
-      const res = await apiRequest(cluster.adminAccess, "GET", `/api/v1/namespaces/${namespace}/pods/echo`);
-      if (res.json?.status?.phase === "Running") break;
-      if (i > 300) throw new Error("the bench pod did not start");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const phase = async () => (await apiRequest(cluster.adminAccess, "GET", `/api/v1/namespaces/${namespace}/pods/echo`)).json?.status?.phase;
+    await poll("the bench pod Running", 60_000, async () => ((await phase()) === "Running" ? true : undefined));
     const podioArgs = { kubeconfig: cluster.kubeconfigPath, namespace, pod: "echo", execs: sizes.execs, mib: sizes.forwardMiB, kubectl: cluster.binaries.kubectl };
     for (let round = 0; round < rounds; round++) {
       log(`pod I/O round ${round + 1}/${rounds}`);
