@@ -8,7 +8,7 @@
 // The scale scenarios (scale.mjs: informer, watches, apply) add client-go as a third peer (Go programs under
 // scripts/bench/clientgo, built once into the cache) and print a second table.
 //   Usage: pnpm bench [--rounds N] [--scale-rounds N] [--quick] [--skip-gen] [--only a,b] [--watches N:W]
-//          [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio,pb-informer,informer,watches,apply]
+//          [--informer PODS[:one|spread]] [--only request,list,watch,cold,bundle,typecheck,gen,footprint,podio,pb-informer,informer,watches,apply]
 //   (pb-informer: informer sync of Pods as JSON and protobuf against client-node and raw fetch)
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -124,6 +124,14 @@ const scaleSizing = scaleSizes(quick ? "quick" : "full");
 const watchesSize = /^(\d+):(\d+)$/.exec(option("watches") ?? "");
 if (option("watches") !== undefined && !watchesSize) throw new Error(`--watches ${option("watches")}: expected <watches>:<creates>, e.g. 200:2000`);
 if (watchesSize) scaleSizing.watches = [{ watches: Number(watchesSize[1]), writes: Number(watchesSize[2]) }];
+// `--informer 20000` or `--informer 20000:one`: only that informer size (and layout).
+const informerSize = /^(\d+)(?::(one|spread))?$/.exec(option("informer") ?? "");
+if (option("informer") !== undefined && !informerSize) throw new Error(`--informer ${option("informer")}: expected <pods>[:one|spread], e.g. 20000:one`);
+if (informerSize) {
+  const size = Number(informerSize[1]);
+  scaleSizing.informer = [size];
+  scaleSizing.informerLayouts = { [size]: informerSize[2] ? [informerSize[2]] : (scaleSizing.informerLayouts?.[size] ?? ["one", "spread"]) };
+}
 const scaleRounds = Number(option("scale-rounds")) || (quick ? 1 : 3);
 let scaleRaw;
 if (scaleWanted) {

@@ -1,5 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { close, closeSync, open, openSync, read, readSync } from "node:fs";
 
 /** A file that is larger than what it can reasonably be (a device like /dev/zero, or the wrong file). */
 export class FileTooLargeError extends Error {
@@ -30,15 +29,18 @@ export function readFileBounded(path: string, limit: number): Buffer {
   }
 }
 
-/** {@link readFileBounded}, asynchronously. */
+/**
+ * {@link readFileBounded}, asynchronously. On node:fs's callbacks rather than node:fs/promises, which would load
+ * Node's readline and REPL-history modules into every cold process (a few milliseconds).
+ */
 export async function readFileBoundedAsync(path: string, limit: number): Promise<Buffer> {
-  const handle = await open(path, "r");
+  const fd = await new Promise<number>((resolve, reject) => open(path, "r", (error, opened) => (error ? reject(error) : resolve(opened))));
   try {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      const bytesRead = await new Promise<number>((resolve, reject) => read(fd, chunk, 0, chunk.length, null, (error, n) => (error ? reject(error) : resolve(n))));
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -46,7 +48,7 @@ export async function readFileBoundedAsync(path: string, limit: number): Promise
     }
     return Buffer.concat(chunks, total);
   } finally {
-    await handle.close();
+    await new Promise<void>((resolve) => close(fd, () => resolve()));
   }
 }
 

@@ -2,7 +2,6 @@
  * Manifests: multi-document YAML (or JSON, or `List` kinds) read as kubectl reads them, applied as a set with
  * server-side apply in a safe order (`kubectl apply --server-side -f`), and deleted in reverse order.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ManifestSyntaxError, parseManifestDocuments } from "@org/k8s-auth";
 import {
@@ -87,6 +86,8 @@ export async function readManifests(location: string | URL, options: { signal?: 
     return parseManifests(await res.text(), text);
   }
   const path = location instanceof URL ? location.pathname : location;
+  // Loaded here, not at the top: node:fs/promises brings Node's readline into every process that imports the SDK.
+  const { readFile, readdir, stat } = await import("node:fs/promises");
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new ManifestError(`${path}: cannot read (${error.code ?? error.message})`, path, 0, { cause: error });
   });

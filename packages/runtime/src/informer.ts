@@ -113,9 +113,10 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
   readonly #client: ResourceClient<T, KubernetesList<T>, N>;
   readonly #options: InformerOptions<N, T>;
   readonly #cache = new Map<string, T>();
-  readonly #indexers: Record<string, IndexFunction<T>>;
   readonly #indexes = new Map<string, Map<string, Set<string>>>();
-  readonly #indexed = new Map<string, Map<string, readonly string[]>>(); // key → index name → values
+  /** The indexers in a fixed order, with their index: walked for every object stored. */
+  readonly #indexerList: { name: string; index: IndexFunction<T>; entries: Map<string, Set<string>> }[] = [];
+  readonly #indexed = new Map<string, (readonly string[])[]>(); // key → its values, per indexer in #indexerList's order
   readonly #abort = new AbortController();
   readonly #consumers = new Set<Consumer<T>>();
   readonly #namespace: string | undefined;
@@ -130,8 +131,12 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
     this.#options = options;
     const scope = options as { namespace?: string; allNamespaces?: boolean };
     this.#namespace = scope.allNamespaces ? undefined : (scope.namespace ?? client.defaultNamespace);
-    this.#indexers = { namespace: (object) => [object.metadata?.namespace ?? ""], ...options.indexers };
-    for (const name of Object.keys(this.#indexers)) this.#indexes.set(name, new Map());
+    const indexers: Record<string, IndexFunction<T>> = { namespace: (object) => [object.metadata?.namespace ?? ""], ...options.indexers };
+    for (const [name, index] of Object.entries(indexers)) {
+      const entries = new Map<string, Set<string>>();
+      this.#indexes.set(name, entries);
+      this.#indexerList.push({ name, index, entries });
+    }
     if (options.signal?.aborted) this.#abort.abort(options.signal.reason);
     else options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
   }
@@ -321,24 +326,23 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
   #store(key: string, object: T): void {
     this.#cache.set(key, object);
     this.#unindex(key);
-    const byIndex = new Map<string, readonly string[]>();
-    for (const [name, indexer] of Object.entries(this.#indexers)) {
-      let values: readonly string[];
+    const values: (readonly string[])[] = [];
+    for (const { index, entries } of this.#indexerList) {
+      let keysOf: readonly string[];
       try {
-        values = indexer(object);
+        keysOf = index(object);
       } catch (error) {
         this.#listenerFailed(error, { type: "added", object });
-        values = [];
+        keysOf = [];
       }
-      byIndex.set(name, values);
-      const entries = this.#indexes.get(name)!;
-      for (const value of values) {
+      values.push(keysOf);
+      for (const value of keysOf) {
         let keys = entries.get(value);
         if (!keys) entries.set(value, (keys = new Set()));
         keys.add(key);
       }
     }
-    this.#indexed.set(key, byIndex);
+    this.#indexed.set(key, values);
   }
 
   #remove(key: string): void {
@@ -347,11 +351,11 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
   }
 
   #unindex(key: string): void {
-    const byIndex = this.#indexed.get(key);
-    if (!byIndex) return;
-    for (const [name, values] of byIndex) {
-      const entries = this.#indexes.get(name)!;
-      for (const value of values) {
+    const values = this.#indexed.get(key);
+    if (!values) return;
+    for (let i = 0; i < values.length; i++) {
+      const entries = this.#indexerList[i]!.entries;
+      for (const value of values[i]!) {
         const keys = entries.get(value);
         keys?.delete(key);
         if (keys?.size === 0) entries.delete(value);

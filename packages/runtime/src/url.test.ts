@@ -54,6 +54,18 @@ describe("readLines", () => {
     }
   });
 
+  it("decodes as one decoder would when every byte is its own chunk, invalid bytes included", async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"a":"é😀"}\n{"b":"'), 0xff, 0xf0, 0x9f, 0x0a, ...new TextEncoder().encode('{"c":"€"}\n{"d":'), 0xe2, 0x82]);
+    const expected = new TextDecoder().decode(bytes).split("\n").filter((line) => line.trim());
+    async function* single() {
+      for (const byte of bytes) yield new Uint8Array([byte]);
+    }
+    const lines: string[] = [];
+    for await (const line of readLines(single())) lines.push(line);
+    expect(lines).toEqual(expected);
+    expect(lines.at(-1)).toBe('{"d":\ufffd');
+  });
+
   it("keeps an unfinished line intact when the source reuses its chunk's memory", async () => {
     const shared = new Uint8Array(8);
     const encoder = new TextEncoder();

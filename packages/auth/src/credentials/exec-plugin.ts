@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { CredentialError } from "../errors.js";
 import { keyPairProblem } from "./pem.js";
 import type { ExecConfig } from "../kubeconfig/model.js";
@@ -61,7 +60,9 @@ export function runExecPlugin(options: ExecRunOptions): Promise<ExecCredentials>
   for (const variable of exec.env ?? []) env[variable.name ?? ""] = variable.value ?? "";
   env.KUBERNETES_EXEC_INFO = execInfo(apiVersion, interactive, exec.provideClusterInfo ? options.cluster : undefined);
 
-  return new Promise((resolve, reject) => {
+  // node:child_process is loaded on first use: most connections never run a plugin, and loading it costs a cold
+  // process several milliseconds.
+  return import("node:child_process").then(({ spawn }) => new Promise<ExecCredentials>((resolve, reject) => {
     const child = spawn(command, exec.args ?? [], {
       env,
       // The plugin may prompt on the terminal; its stdout carries the credential and is never shown.
@@ -111,7 +112,7 @@ export function runExecPlugin(options: ExecRunOptions): Promise<ExecCredentials>
         finish(error as Error);
       }
     });
-  });
+  }));
 }
 
 function killTree(pid: number | undefined, group: boolean): void {
