@@ -27,7 +27,7 @@ Options:
   --cache-dir DIR       cache of downloaded documents by hash (default ~/.cache/k8s-sdk/openapi)
   --no-cache            do not read or write the document cache
   --concurrency N       parallel downloads (default 4)
-  --jobs N              threads that write modules (default: the cores available; 1: no worker threads)
+  --jobs N              threads that write modules (default: the cores available from 4 up, else 1: no worker threads)
   --runtime-import MOD  module the generated code imports the runtime from (default @org/k8s-core/runtime,
                         which every app that installed @org/k8s-core has)
   --check               write nothing; exit 1 and list the files that would change
