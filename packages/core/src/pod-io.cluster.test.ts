@@ -327,9 +327,9 @@ describe.each(identities)("as an admin with %s", (_how, id) => {
         for await (const line of k8s.core.v1.pods.logStream(main.pod, { container: "main", signal: stop.signal })) lines.push(line);
       })();
       await poll("the first line", 20_000, async () => lines.includes("before") || undefined);
-      scripts.appendLog(main, ["after 1", "after 2"]);
-      await poll("lines written after the follow started", 20_000, async () => lines.includes("after 2") || undefined);
-      expect(lines).toEqual(["before", "after 1", "after 2"]);
+      scripts.appendLog(main, ["after 1", "", "  after 2"]);
+      await poll("lines written after the follow started", 20_000, async () => lines.includes("  after 2") || undefined);
+      expect(lines).toEqual(["before", "after 1", "", "  after 2"]); // blank and indented lines as written, as kubectl logs -f
       const reason = new Error("done reading");
       stop.abort(reason);
       await expect(following).rejects.toBe(reason);

@@ -475,7 +475,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
       stream: true,
       ...(options?.signal ? { signal: options.signal } : {}),
     });
-    yield* readLines(res.body); // 204 No Content (no log yet): no lines
+    yield* readLines(res.body, { text: true }); // every line as written, blank ones too; 204 No Content (no log yet): none
   }
 
   /**

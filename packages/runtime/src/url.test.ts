@@ -66,6 +66,22 @@ describe("readLines", () => {
     expect(lines.at(-1)).toBe('{"d":\ufffd');
   });
 
+  it("keeps a log's lines as written: blank lines too, a CR before the newline dropped as Go's ScanLines does", async () => {
+    const bytes = new TextEncoder().encode("first\n\n  \r\nwindows\r\nlast without newline");
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      async function* chunks() {
+        yield bytes.slice(0, cut);
+        yield bytes.slice(cut);
+      }
+      const lines: string[] = [];
+      for await (const line of readLines(chunks(), { text: true })) lines.push(line);
+      expect(lines, `cut at ${cut}`).toEqual(["first", "", "  ", "windows", "last without newline"]);
+    }
+    const ended: string[] = [];
+    for await (const line of readLines((async function* () { yield new TextEncoder().encode("a\n\n"); })(), { text: true })) ended.push(line);
+    expect(ended).toEqual(["a", ""]);
+  });
+
   it("keeps an unfinished line intact when the source reuses its chunk's memory", async () => {
     const shared = new Uint8Array(8);
     const encoder = new TextEncoder();

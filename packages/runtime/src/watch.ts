@@ -41,6 +41,21 @@ export interface WatchOptions {
 export class LineSplitter {
   #carry: Uint8Array | undefined; // the first bytes of a character the next chunk completes
   #pending: string[] = [];
+  readonly #text: boolean;
+
+  /**
+   * `text: true` keeps every line as text (a log): blank lines too, and a `\r` before the newline dropped, as Go's
+   * `bufio.ScanLines`. Otherwise (JSON lines) blank lines are skipped.
+   */
+  constructor(options: { text?: boolean } = {}) {
+    this.#text = options.text === true;
+  }
+
+  #keep(line: string, lines: string[]): void {
+    if (!this.#text) {
+      if (line.trim()) lines.push(line);
+    } else lines.push(line.endsWith("\r") ? line.slice(0, -1) : line);
+  }
 
   /** The lines this chunk completes. */
   push(chunk: Uint8Array): string[] {
@@ -58,7 +73,7 @@ export class LineSplitter {
         this.#pending = [];
       }
       start = newline + 1;
-      if (line.trim()) lines.push(line);
+      this.#keep(line, lines);
     }
     if (start < text.length) this.#pending.push(start === 0 ? text : text.slice(start));
     return lines;
@@ -70,7 +85,9 @@ export class LineSplitter {
     this.#carry = undefined;
     const line = this.#pending.join("");
     this.#pending = [];
-    return line.trim() ? [line] : [];
+    const lines: string[] = [];
+    if (line !== "") this.#keep(line, lines); // a stream that ended with its newline has no last line
+    return lines;
   }
 }
 
@@ -95,9 +112,9 @@ function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Splits a byte stream into lines (blank ones skipped); see {@link LineSplitter}. */
-export async function* readLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const splitter = new LineSplitter();
+/** Splits a byte stream into lines (blank ones skipped, unless `text`); see {@link LineSplitter}. */
+export async function* readLines(body: AsyncIterable<Uint8Array>, options: { text?: boolean } = {}): AsyncGenerator<string> {
+  const splitter = new LineSplitter(options);
   for await (const chunk of body) yield* splitter.push(chunk);
   yield* splitter.end();
 }
