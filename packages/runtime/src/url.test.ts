@@ -82,6 +82,21 @@ describe("readLines", () => {
     expect(ended).toEqual(["a", ""]);
   });
 
+  it("keeps a character cut between two Buffer chunks intact when the source reuses the Buffer", async () => {
+    const shared = Buffer.alloc(8);
+    const bytes = new TextEncoder().encode('{"a":"€"}\n'); // € is three bytes: cut after its first
+    async function* chunks() {
+      for (const piece of [bytes.subarray(0, 7), bytes.subarray(7)]) {
+        shared.fill(0xff);
+        shared.set(piece);
+        yield shared.subarray(0, piece.length);
+      }
+    }
+    const lines: string[] = [];
+    for await (const line of readLines(chunks())) lines.push(line);
+    expect(lines).toEqual(['{"a":"€"}']);
+  });
+
   it("keeps an unfinished line intact when the source reuses its chunk's memory", async () => {
     const shared = new Uint8Array(8);
     const encoder = new TextEncoder();

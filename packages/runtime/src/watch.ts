@@ -61,7 +61,8 @@ export class LineSplitter {
   push(chunk: Uint8Array): string[] {
     const bytes = this.#carry ? concat(this.#carry, chunk) : chunk;
     const complete = completeUtf8Length(bytes);
-    this.#carry = complete < bytes.length ? bytes.slice(complete) : undefined; // a copy: a source may reuse its chunk's memory
+    // A copy (Buffer#slice would be a view): a source may reuse its chunk's memory.
+    this.#carry = complete < bytes.length ? new Uint8Array(bytes.subarray(complete)) : undefined;
     const text = utf8.decode(complete < bytes.length ? bytes.subarray(0, complete) : bytes);
     const lines: string[] = [];
     let start = 0;
