@@ -48,7 +48,7 @@ export async function readFileBoundedAsync(path: string, limit: number): Promise
     }
     return Buffer.concat(chunks, total);
   } finally {
-    await new Promise<void>((resolve) => close(fd, () => resolve()));
+    await new Promise<void>((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
   }
 }
 

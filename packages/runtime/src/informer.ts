@@ -115,7 +115,7 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
   readonly #cache = new Map<string, T>();
   readonly #indexes = new Map<string, Map<string, Set<string>>>();
   /** The indexers in a fixed order, with their index: walked for every object stored. */
-  readonly #indexerList: { name: string; index: IndexFunction<T>; entries: Map<string, Set<string>> }[] = [];
+  readonly #indexerList: { index: IndexFunction<T>; entries: Map<string, Set<string>> }[] = [];
   readonly #indexed = new Map<string, (readonly string[])[]>(); // key → its values, per indexer in #indexerList's order
   readonly #abort = new AbortController();
   readonly #consumers = new Set<Consumer<T>>();
@@ -135,7 +135,7 @@ export class Informer<T extends KubernetesObject, N extends boolean> implements 
     for (const [name, index] of Object.entries(indexers)) {
       const entries = new Map<string, Set<string>>();
       this.#indexes.set(name, entries);
-      this.#indexerList.push({ name, index, entries });
+      this.#indexerList.push({ index, entries });
     }
     if (options.signal?.aborted) this.#abort.abort(options.signal.reason);
     else options.signal?.addEventListener("abort", () => void this.stop(), { once: true });

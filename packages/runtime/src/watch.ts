@@ -61,9 +61,10 @@ export class LineSplitter {
   push(chunk: Uint8Array): string[] {
     const bytes = this.#carry ? concat(this.#carry, chunk) : chunk;
     const complete = completeUtf8Length(bytes);
+    const cut = complete < bytes.length;
     // A copy (Buffer#slice would be a view): a source may reuse its chunk's memory.
-    this.#carry = complete < bytes.length ? new Uint8Array(bytes.subarray(complete)) : undefined;
-    const text = utf8.decode(complete < bytes.length ? bytes.subarray(0, complete) : bytes);
+    this.#carry = cut ? new Uint8Array(bytes.subarray(complete)) : undefined;
+    const text = utf8.decode(cut ? bytes.subarray(0, complete) : bytes);
     const lines: string[] = [];
     let start = 0;
     for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
