@@ -3,8 +3,8 @@
 //  - the built-in API: a full generation from the live server (empty document cache) and from a warm cache;
 //  - real-cluster scale: the built-in API plus the CRDs of 18 well-known projects (scripts/fetch-crds.mjs, pinned
 //    versions from the Go module proxy), applied to a second control plane: generation from the live server and from
-//    a warm cache (default threads: one below 4 cores; and --jobs 2), output size and the share of doc comments, `tsc --noEmit` of the
-//    output (time and peak RSS), and whether every run wrote the same bytes.
+//    a warm cache (default threads: one below 4 cores; and --jobs 2), output size and the share of doc comments,
+//    `tsc --noEmit` of the output (time and peak RSS), and whether every run wrote the same bytes.
 // Scenarios alternate within each round, so drift on the (shared) machine affects all alike; the load average is
 // recorded. Prints a table and writes the figures to bench-results/gen.json.
 //   Usage: pnpm bench:gen [--rounds N] [--only builtin|crds]

@@ -130,7 +130,7 @@ if (option("informer") !== undefined && !informerSize) throw new Error(`--inform
 if (informerSize) {
   const size = Number(informerSize[1]);
   scaleSizing.informer = [size];
-  scaleSizing.informerLayouts = { [size]: informerSize[2] ? [informerSize[2]] : (scaleSizing.informerLayouts?.[size] ?? ["one", "spread"]) };
+  if (informerSize[2]) scaleSizing.informerLayouts = { ...scaleSizing.informerLayouts, [size]: [informerSize[2]] };
 }
 const scaleRounds = Number(option("scale-rounds")) || (quick ? 1 : 3);
 let scaleRaw;

@@ -11,14 +11,12 @@ const writer = await rawClient();
 
 // Each client is imported and set up before the clock starts (the raw one's undici is already loaded by the writer):
 // this row measures watching; importing and connecting is the cold-start row's.
-if (args.client === "sdk") startWatch.k8s = await sdkClient();
-else if (args.client === "clientnode") startWatch.cn = await clientNode();
-else startWatch.raw = await rawClient();
+const client = args.client === "sdk" ? await sdkClient() : args.client === "clientnode" ? await clientNode() : await rawClient();
 
 /** Starts a watch; calls onEvent(type, object) for each event; returns { stop, ended }. */
 async function startWatch(namespace, resourceVersion, onEvent) {
   if (args.client === "sdk") {
-    const k8s = startWatch.k8s;
+    const k8s = client;
     const controller = new AbortController();
     const ended = (async () => {
       for await (const event of k8s.core.v1.configMaps.watch({ namespace, resourceVersion, signal: controller.signal })) onEvent(event.type, event.object);
@@ -26,13 +24,13 @@ async function startWatch(namespace, resourceVersion, onEvent) {
     return { stop: () => controller.abort(), ended, close: () => k8s.close() };
   }
   if (args.client === "clientnode") {
-    const { k8s, kc } = startWatch.cn;
+    const { k8s, kc } = client;
     let finish;
     const ended = new Promise((resolve) => (finish = resolve));
     const controller = await new k8s.Watch(kc).watch(`/api/v1/namespaces/${namespace}/configmaps`, { resourceVersion, allowWatchBookmarks: true }, onEvent, (err) => finish(err));
     return { stop: () => controller.abort(), ended, close: async () => {} };
   }
-  const raw = startWatch.raw;
+  const raw = client;
   const controller = new AbortController();
   const res = await raw.fetch(`/api/v1/namespaces/${namespace}/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`, { signal: controller.signal });
   if (res.status !== 200) throw new Error(`watch: ${res.status}`);
